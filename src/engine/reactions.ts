@@ -1,0 +1,47 @@
+/**
+ * Reactions: the lookups the engine runs once a domain event is in Redis, and
+ * hands back to the host. They are queries, never writes, and they do not
+ * run when events are replayed.
+ *
+ * - ClientConnected   -> stored subscriptions (on_subscribe_lookup) -> host subscribes the client
+ * - SubscriptionAdded -> matching retained messages (on_retain_lookup) -> host delivers them,
+ *   unless the subscription asked for none (MQTT 5 retain handling 2) [MQTT-3.3.1-11]
+ */
+import type { Redis } from 'ioredis'
+import type { DomainEvent } from '../events/domain.js'
+import type { BrokerHost, HostMessage } from '../hosts/host.js'
+import { lookupRetained } from '../queries/retained.query.js'
+import { lookupSubscriptions } from '../queries/subscriptions.query.js'
+import type { Keys } from '../redis/keys.js'
+
+export interface ReactionDeps {
+  readonly redis: Redis
+  readonly keys: Keys
+  readonly host: BrokerHost
+}
+
+export async function react(event: DomainEvent, deps: ReactionDeps): Promise<void> {
+  switch (event.type) {
+    case 'ClientConnected': {
+      const subs = await lookupSubscriptions(deps.redis, deps.keys, event.meta.clientId)
+      if (subs.length > 0) await deps.host.restoreSubscriptions(event.meta.clientId, event.data.connectionId, subs)
+      return
+    }
+    case 'SubscriptionAdded': {
+      if (event.data.options.rh === 2) return
+      const found = await lookupRetained(deps.redis, deps.keys, event.data.filter)
+      if (found.length === 0) return
+      const subQos = event.data.qos
+      const messages: HostMessage[] = found.map((m) => ({
+        topic: m.topic,
+        payload: m.payload,
+        qos: m.qos < subQos ? m.qos : subQos, // [MQTT-3.8.4-6] granted QoS caps delivery QoS
+        retain: true, // [MQTT-3.3.1-8] retained messages sent on subscribe carry RETAIN=1
+      }))
+      await deps.host.deliver(event.meta.clientId, messages)
+      return
+    }
+    default:
+      return
+  }
+}

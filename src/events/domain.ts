@@ -1,0 +1,72 @@
+/**
+ * Domain events: what the engine decided happened, in the past tense.
+ * Every projection, and later the durable log, consumes exactly this union.
+ *
+ * The metadata sits beside the data: `meta.clientId` says whose session
+ * decided it, `meta.seq` is that session's own counter (1, 2, 3, ... per
+ * clientId and node), `meta.node` the engine node, `meta.at` the time in
+ * milliseconds taken from the input event, never from a clock at projection
+ * time, so a replay writes the same values.
+ */
+import type { QoS, SubscriptionOptions } from './input.js'
+
+export interface EventMeta {
+  readonly clientId: string
+  readonly node: string
+  readonly seq: number
+  readonly at: number
+}
+
+interface Ev<T extends string, D> {
+  readonly type: T
+  readonly data: D
+  readonly meta: EventMeta
+}
+
+export type ClientConnected = Ev<'ClientConnected', {
+  readonly connectionId: string
+  readonly username: string | null
+  readonly cleanStart: boolean
+  readonly protocolVersion: 3 | 4 | 5
+}>
+
+export type ClientDisconnected = Ev<'ClientDisconnected', {
+  readonly connectionId: string
+  readonly reason: string
+}>
+
+export type SubscriptionAdded = Ev<'SubscriptionAdded', {
+  readonly filter: string
+  readonly qos: QoS
+  readonly options: SubscriptionOptions
+}>
+
+export type SubscriptionRemoved = Ev<'SubscriptionRemoved', {
+  readonly filter: string
+}>
+
+export type RetainedMessageSet = Ev<'RetainedMessageSet', {
+  readonly msgId: string
+  readonly topic: string
+  readonly qos: QoS
+  readonly payload: Buffer
+}>
+
+export type RetainedMessageCleared = Ev<'RetainedMessageCleared', {
+  readonly topic: string
+}>
+
+export type DomainEvent =
+  | ClientConnected
+  | ClientDisconnected
+  | SubscriptionAdded
+  | SubscriptionRemoved
+  | RetainedMessageSet
+  | RetainedMessageCleared
+
+export type DomainEventType = DomainEvent['type']
+
+/** A domain event before the engine stamps its metadata: what a machine emits. */
+export type DomainEventDraft = DomainEvent extends infer E
+  ? E extends Ev<infer T, infer D> ? { readonly type: T; readonly data: D } : never
+  : never

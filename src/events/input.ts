@@ -1,0 +1,107 @@
+/**
+ * Input events: what a broker host reports, named by what the host saw
+ * (`mqtt.*`), before the engine has decided anything about them.
+ *
+ * Hosts build these objects; the engine decodes them at its boundary
+ * (see decode.ts) and never trusts their shape.
+ */
+
+export type QoS = 0 | 1 | 2
+
+/** MQTT 5 subscription options; MQTT 3.1.1 hosts report the defaults. */
+export interface SubscriptionOptions {
+  /** No Local */
+  readonly nl: boolean
+  /** Retain As Published */
+  readonly rap: boolean
+  /** Retain Handling: 0 send retained on subscribe, 1 only if new, 2 never */
+  readonly rh: 0 | 1 | 2
+}
+
+export const DEFAULT_SUB_OPTIONS: SubscriptionOptions = { nl: false, rap: false, rh: 0 }
+
+interface Base {
+  readonly clientId: string
+  /** Milliseconds since the epoch, stamped by the engine's clock when the host gives none. */
+  readonly at: number
+}
+
+export interface MqttConnect extends Base {
+  readonly type: 'mqtt.connect'
+  /** Unique per network connection, so a late disconnect of an old connection is recognised. */
+  readonly connectionId: string
+  readonly username: string | null
+  readonly cleanStart: boolean
+  readonly protocolVersion: 3 | 4 | 5
+}
+
+export interface MqttDisconnect extends Base {
+  readonly type: 'mqtt.disconnect'
+  readonly connectionId: string
+  /** EMQX-style reason: normal, keepalive_timeout, takenover, closed, or an error text. */
+  readonly reason: string
+}
+
+export interface MqttSubscribe extends Base {
+  readonly type: 'mqtt.subscribe'
+  readonly filter: string
+  readonly qos: QoS
+  readonly options: SubscriptionOptions
+}
+
+export interface MqttUnsubscribe extends Base {
+  readonly type: 'mqtt.unsubscribe'
+  readonly filter: string
+}
+
+export interface MqttPublish extends Base {
+  readonly type: 'mqtt.publish'
+  /** Stamped by the engine at its boundary; unique across nodes, ordered by time. */
+  readonly msgId: string
+  readonly topic: string
+  readonly payload: Buffer
+  readonly qos: QoS
+  readonly retain: boolean
+}
+
+export interface MqttDeliver extends Base {
+  readonly type: 'mqtt.deliver'
+  readonly topic: string
+  readonly qos: QoS
+  readonly packetId: number | null
+}
+
+export interface MqttAck extends Base {
+  readonly type: 'mqtt.ack'
+  readonly topic: string
+  readonly packetId: number | null
+}
+
+export interface MqttDrop extends Base {
+  readonly type: 'mqtt.drop'
+  readonly topic: string
+  readonly reason: string
+}
+
+export type InputEvent =
+  | MqttConnect
+  | MqttDisconnect
+  | MqttSubscribe
+  | MqttUnsubscribe
+  | MqttPublish
+  | MqttDeliver
+  | MqttAck
+  | MqttDrop
+
+export type InputType = InputEvent['type']
+
+export const INPUT_TYPES: readonly InputType[] = [
+  'mqtt.connect',
+  'mqtt.disconnect',
+  'mqtt.subscribe',
+  'mqtt.unsubscribe',
+  'mqtt.publish',
+  'mqtt.deliver',
+  'mqtt.ack',
+  'mqtt.drop',
+]

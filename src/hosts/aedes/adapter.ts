@@ -1,0 +1,197 @@
+/**
+ * The Aedes host: Aedes events and hooks become input events for the engine,
+ * and the engine's lookups (stored subscriptions, retained messages) go back
+ * into Aedes.
+ *
+ *   clientReady       -> mqtt.connect      (after CONNACK)
+ *   clientDisconnect  -> mqtt.disconnect   (reason: normal, takenover, keepalive_timeout, or the error)
+ *   subscribe         -> mqtt.subscribe    (one per granted filter)
+ *   unsubscribe       -> mqtt.unsubscribe  (only a client's own UNSUBSCRIBE, not a session ending)
+ *   published hook    -> mqtt.publish      (PUBACK/PUBREC waits until it is in Redis)
+ *   ack               -> mqtt.ack
+ *
+ * Backpressure: while the engine reports pressure, every client is paused
+ * (Aedes stops reading its packets) and new connections wait in preConnect.
+ */
+import type { Aedes, AedesPublishPacket, Client, ConnectPacket, Subscription } from 'aedes'
+import { randomBytes } from 'node:crypto'
+import { distinctUntilChanged, skip } from 'rxjs'
+import type { Engine } from '../../engine/engine.js'
+import type { BrokerHost } from '../host.js'
+import { allClients, clientById, sentDisconnect, sessionFilters, setPaused } from './aedes-client.js'
+
+/** The clientId under which publishes made by the broker itself (no client) are recorded. */
+export const BROKER_CLIENT_ID = '$broker'
+
+type PublishedHandler = Aedes['published']
+type PreConnectHandler = Aedes['preConnect']
+type AuthenticateHandler = Aedes['authenticate']
+
+/**
+ * @example
+ * const aedes = await Aedes.createBroker({ persistence: retainedByEngine(memory()) })
+ * const detach = attachAedes(engine, aedes)
+ */
+export function attachAedes(engine: Engine, aedes: Aedes): () => void {
+  const log = engine.logger.child({ host: 'aedes' })
+  const connIds = new WeakMap<Client, string>()
+  const usernames = new WeakMap<Client, string | null>()
+  const reasons = new WeakMap<Client, string>()
+  const connPrefix = `${engine.node}-${randomBytes(4).toString('hex')}`
+  let connSeq = 0
+  let pressure = false
+  let roomWaiters: Array<() => void> = []
+
+  const report = (raw: Record<string, unknown>): Promise<void> =>
+    engine.submit(raw).then(
+      () => undefined,
+      (err: unknown) => log.error({ err: String(err), type: raw['type'] }, 'engine did not take an event'),
+    )
+
+  // --- hooks (wrapped, so a user's own hooks keep working) ---
+  const prevPreConnect: PreConnectHandler = aedes.preConnect
+  const prevAuthenticate: AuthenticateHandler = aedes.authenticate
+  const prevPublished: PublishedHandler = aedes.published
+
+  aedes.preConnect = (client: Client, packet: ConnectPacket, cb) => {
+    connIds.set(client, `${connPrefix}-${++connSeq}`)
+    usernames.set(client, packet.username ?? null)
+    const go = (): void => prevPreConnect.call(aedes, client, packet, cb)
+    if (pressure) roomWaiters.push(go)
+    else go()
+  }
+
+  aedes.authenticate = (client, username, password, cb) => {
+    prevAuthenticate.call(aedes, client, username, password, (err, ok) => {
+      if (!err && ok) {
+        // [MQTT-3.1.4-2] this connection will take over a live one with the same id.
+        const old = clientById(aedes, client.id)
+        if (old && old !== client) reasons.set(old, 'takenover')
+      }
+      cb(err, ok)
+    })
+  }
+
+  aedes.published = (packet: AedesPublishPacket, client: Client, cb) => {
+    prevPublished.call(aedes, packet, client, (err?: Error | null) => {
+      if (err) return cb(err)
+      if (packet.topic.startsWith('$SYS/')) return cb()
+      engine
+        .submit({
+          type: 'mqtt.publish',
+          clientId: client?.id ?? BROKER_CLIENT_ID,
+          topic: packet.topic,
+          payload: packet.payload,
+          qos: packet.qos,
+          retain: packet.retain === true,
+        })
+        .then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))))
+    })
+  }
+
+  // --- events ---
+  const onReady = (client: Client): void => {
+    void report({
+      type: 'mqtt.connect',
+      clientId: client.id,
+      connectionId: connIds.get(client) ?? `${connPrefix}-${++connSeq}`,
+      username: usernames.get(client) ?? null,
+      cleanStart: client.clean,
+      protocolVersion: client.version,
+    })
+    if (pressure) setPaused(client, true)
+  }
+  const onDisconnect = (client: Client): void => {
+    const reason = reasons.get(client) ?? (sentDisconnect(client) ? 'normal' : 'closed')
+    void report({ type: 'mqtt.disconnect', clientId: client.id, connectionId: connIds.get(client) ?? '', reason })
+  }
+  const onKeepalive = (client: Client): void => void reasons.set(client, 'keepalive_timeout')
+  const onClientError = (client: Client, err: Error): void => {
+    if (!reasons.has(client)) reasons.set(client, err.message)
+  }
+  const onSubscribe = (subs: Subscription[], client: Client): void => {
+    for (const s of subs) {
+      if (s.qos > 2) continue // 128: refused
+      const o = s as Subscription & { nl?: boolean; rap?: boolean; rh?: number }
+      void report({ type: 'mqtt.subscribe', clientId: client.id, filter: s.topic, qos: s.qos, options: { nl: o.nl === true, rap: o.rap === true, rh: o.rh ?? 0 } })
+    }
+  }
+  const onUnsubscribe = (filters: string[], client: Client): void => {
+    // Aedes reports a closing clean session's subscriptions as unsubscribed; the
+    // stored subscriptions outlive the connection (EMQX semantics), so skip those.
+    if (client.closed) return
+    for (const filter of filters) void report({ type: 'mqtt.unsubscribe', clientId: client.id, filter })
+  }
+  const onAck = (packet: { topic?: string; messageId?: number } | undefined, client: Client): void => {
+    // Aedes reports an ack with no packet when the acked id was unknown to it.
+    if (!client || typeof packet?.topic !== 'string') return
+    void report({ type: 'mqtt.ack', clientId: client.id, topic: packet.topic, packetId: packet.messageId ?? null })
+  }
+
+  // A listener that throws would be thrown into Aedes' own stack; none may.
+  const guarded = new Map<string, (...args: never[]) => void>()
+  const listen = <A extends unknown[]>(event: string, fn: (...args: A) => void): void => {
+    const safe = (...args: A): void => {
+      try {
+        fn(...args)
+      } catch (err) {
+        log.error({ err: String(err), event }, 'aedes event handling failed')
+      }
+    }
+    guarded.set(event, safe as unknown as (...args: never[]) => void)
+    aedes.on(event as "closed", safe as unknown as () => void)
+  }
+  listen('clientReady', onReady)
+  listen('clientDisconnect', onDisconnect)
+  listen('keepaliveTimeout', onKeepalive)
+  listen('clientError', onClientError)
+  listen('subscribe', onSubscribe)
+  listen('unsubscribe', onUnsubscribe)
+  listen('ack', onAck)
+
+  const pressureSub = engine.pressure$.pipe(distinctUntilChanged(), skip(1)).subscribe((p) => {
+    pressure = p
+    for (const c of allClients(aedes)) setPaused(c, p)
+    if (!p) {
+      const waiting = roomWaiters
+      roomWaiters = []
+      for (const go of waiting) go()
+    }
+    log.warn({ pressure: p }, p ? 'redis is behind: pausing clients' : 'redis caught up: resuming clients')
+  })
+
+  // --- the way back: lookups delivered through Aedes ---
+  const host: BrokerHost = {
+    async restoreSubscriptions(clientId, connectionId, subscriptions) {
+      const client = clientById(aedes, clientId)
+      if (!client || client.closed || connIds.get(client) !== connectionId) return
+      const have = sessionFilters(client)
+      const missing = subscriptions.filter((s) => !have.has(s.filter))
+      if (missing.length === 0) return
+      await new Promise<void>((resolve, reject) =>
+        client.subscribe(missing.map((s) => ({ topic: s.filter, qos: s.qos })), (err?: Error) => (err ? reject(err) : resolve())),
+      )
+    },
+    async deliver(clientId, messages) {
+      for (const m of messages) {
+        const client = clientById(aedes, clientId)
+        if (!client || client.closed) return
+        await new Promise<void>((resolve) =>
+          client.publish({ cmd: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false }, () => resolve()),
+        )
+      }
+    },
+  }
+  const detachHost = engine.attach(host)
+
+  return () => {
+    detachHost()
+    pressureSub.unsubscribe()
+    aedes.preConnect = prevPreConnect
+    aedes.authenticate = prevAuthenticate
+    aedes.published = prevPublished
+    for (const [event, fn] of guarded) aedes.off(event, fn as () => void)
+    for (const go of roomWaiters) go()
+    roomWaiters = []
+  }
+}

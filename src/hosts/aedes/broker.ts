@@ -1,0 +1,64 @@
+/**
+ * An Aedes broker hosting the engine, listening on TCP: what `mqtt-redis serve` runs.
+ */
+import { Aedes } from 'aedes'
+import { createRequire } from 'node:module'
+import { createServer, type Server } from 'node:net'
+import type { Engine } from '../../engine/engine.js'
+import { attachAedes } from './adapter.js'
+import { retainedByEngine } from './persistence.js'
+
+// aedes-persistence is CommonJS whose typings declare an ES default export
+// that does not exist at run time; load it the CommonJS way.
+const memory = createRequire(import.meta.url)('aedes-persistence') as () => object
+
+export interface HostedBrokerOptions {
+  readonly port?: number
+  readonly host?: string
+}
+
+export interface HostedBroker {
+  readonly aedes: Aedes
+  readonly server: Server
+  /** The TCP port actually listened on (useful with port 0). */
+  readonly port: number
+  /** Stop accepting connections, disconnect every client, detach from the engine. */
+  close(): Promise<void>
+}
+
+/**
+ * @example
+ * const broker = await startAedesBroker(engine, { port: 1883 })
+ * // ... later
+ * await broker.close(); await engine.close()
+ */
+export async function startAedesBroker(engine: Engine, opts: HostedBrokerOptions = {}): Promise<HostedBroker> {
+  const aedes = await Aedes.createBroker({ id: engine.node, persistence: retainedByEngine(memory()) })
+  const detach = attachAedes(engine, aedes)
+  const server = createServer(aedes.handle)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 1883, opts.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : (opts.port ?? 1883)
+  let closing: Promise<void> | null = null
+  return {
+    aedes,
+    server,
+    port,
+    close() {
+      closing ??= (async () => {
+        const serverClosed = new Promise<void>((r) => server.close(() => r()))
+        // Disconnect events of the clients closed here still reach the engine.
+        await new Promise<void>((r) => aedes.close(() => r()))
+        detach()
+        await serverClosed
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * What the engine needs from a broker host, so that another broker than
+ * Aedes can host it: two ways back into the broker. Everything the other way
+ * (broker -> engine) goes through `engine.submit(inputEvent)`.
+ */
+import type { QoS } from '../events/input.js'
+import type { StoredSubscription } from '../queries/subscriptions.query.js'
+
+export interface HostMessage {
+  readonly topic: string
+  readonly payload: Buffer
+  readonly qos: QoS
+  readonly retain: boolean
+}
+
+export interface BrokerHost {
+  /**
+   * Subscribe the client's connection `connectionId` to stored subscriptions
+   * (EMQX's on_subscribe_lookup). A host skips filters the session already
+   * has, and does nothing if that connection is gone.
+   */
+  restoreSubscriptions(clientId: string, connectionId: string, subscriptions: readonly StoredSubscription[]): Promise<void>
+  /** Deliver messages to the client's current connection, if it has one. */
+  deliver(clientId: string, messages: readonly HostMessage[]): Promise<void>
+}

@@ -1,0 +1,55 @@
+/**
+ * The thin adapter between projections and Redis: a list of RedisWrite
+ * becomes one pipelined round trip, never one round trip per event.
+ */
+import type { ChainableCommander, Redis } from 'ioredis'
+import type { RedisWrite } from '../../projections/writes.js'
+
+export interface ApplyResult {
+  readonly commands: number
+  /** Commands Redis answered with an error (e.g. WRONGTYPE on a foreign key); the others are applied. */
+  readonly errors: ReadonlyArray<{ readonly write: RedisWrite; readonly error: Error }>
+}
+
+/** Append one write to a pipeline. */
+export function queueWrite(p: ChainableCommander, w: RedisWrite): void {
+  switch (w.op) {
+    case 'hset': {
+      const args: Array<string | Buffer> = []
+      for (const [f, v] of w.fields) args.push(f, v)
+      p.hset(w.key, ...args)
+      return
+    }
+    case 'hsetnx':
+      p.hsetnx(w.key, w.field, w.value)
+      return
+    case 'hdel':
+      p.hdel(w.key, w.field)
+      return
+    case 'del':
+      p.del(w.key)
+      return
+    case 'zadd':
+      p.zadd(w.key, w.score, w.member)
+      return
+    case 'zrem':
+      p.zrem(w.key, w.member)
+      return
+  }
+}
+
+/**
+ * Send every write in one pipeline and wait for all replies. Rejects only when
+ * the connection itself fails; per-command errors come back in the result.
+ */
+export async function applyWrites(redis: Redis, writes: readonly RedisWrite[]): Promise<ApplyResult> {
+  if (writes.length === 0) return { commands: 0, errors: [] }
+  const p = redis.pipeline()
+  for (const w of writes) queueWrite(p, w)
+  const replies = (await p.exec()) ?? []
+  const errors: Array<{ write: RedisWrite; error: Error }> = []
+  replies.forEach(([err], i) => {
+    if (err) errors.push({ write: writes[i] as RedisWrite, error: err })
+  })
+  return { commands: writes.length, errors }
+}
