@@ -25,15 +25,18 @@ export interface GroupCommitOptions {
 }
 
 export function groupCommit<T, R>(commit: (batch: readonly T[]) => Promise<R>, opts: GroupCommitOptions): OperatorFunction<T, Committed<T, R>> {
+  if (!Number.isInteger(opts.maxBatch) || opts.maxBatch < 1) throw new RangeError(`maxBatch must be an integer >= 1, got ${opts.maxBatch}`)
   return (source) =>
     new Observable<Committed<T, R>>((subscriber) => {
       let pending: T[] = []
+      let retryTimer: ReturnType<typeof setTimeout> | undefined
       let busy = false
       let sourceDone = false
       let scheduled = false
 
       const attempt = (batch: readonly T[], n: number): void => {
-        commit(batch).then(
+        // Promise.resolve().then: a commit that throws is treated like one that rejects.
+        Promise.resolve(batch).then(commit).then(
           (result) => {
             busy = false
             subscriber.next({ batch, result })
@@ -41,7 +44,7 @@ export function groupCommit<T, R>(commit: (batch: readonly T[]) => Promise<R>, o
           },
           (error: unknown) => {
             opts.onRetry?.(error, n)
-            setTimeout(() => attempt(batch, n + 1), opts.retryDelayMs ?? 100)
+            retryTimer = setTimeout(() => attempt(batch, n + 1), opts.retryDelayMs ?? 100)
           },
         )
       }
@@ -86,6 +89,9 @@ export function groupCommit<T, R>(commit: (batch: readonly T[]) => Promise<R>, o
           kick()
         },
       })
-      return () => sub.unsubscribe()
+      return () => {
+        clearTimeout(retryTimer)
+        sub.unsubscribe()
+      }
     })
 }

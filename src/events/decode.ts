@@ -25,9 +25,21 @@ export interface Stamp {
 type Raw = Record<string, unknown>
 type Result<T> = E.Either<InputError, T>
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of the string and must not be stripped [MQTT-1.5.3-3].
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** A string field, decoded from bytes when a host hands bytes; [MQTT-1.5.3-1] well-formed UTF-8. */
+/** A short description of any value for an error message; never throws. */
+function describe(v: unknown): string {
+  try {
+    if (typeof v === 'bigint') return `${v}n`
+    if (typeof v === 'object' && v !== null) return Object.prototype.toString.call(v)
+    return JSON.stringify(v) ?? String(v)
+  } catch {
+    return typeof v
+  }
+}
+
 function str(raw: Raw, field: string): Result<string> {
   const v = raw[field]
   if (typeof v === 'string') {
@@ -59,7 +71,7 @@ function clientId(raw: Raw, limits: DecodeLimits): Result<string> {
 
 function qos(raw: Raw): Result<QoS> {
   const v = raw['qos']
-  return v === 0 || v === 1 || v === 2 ? E.right(v) : E.left(inputError('bad_qos', 'qos', `qos must be 0, 1 or 2, got ${String(v)}`))
+  return v === 0 || v === 1 || v === 2 ? E.right(v) : E.left(inputError('bad_qos', 'qos', `qos must be 0, 1 or 2, got ${describe(v)}`))
 }
 
 function bool(raw: Raw, field: string, fallback: boolean): Result<boolean> {
@@ -103,11 +115,12 @@ function packetId(raw: Raw): Result<number | null> {
 function options(raw: Raw): Result<SubscriptionOptions> {
   const o = raw['options']
   if (o === undefined || o === null) return E.right(DEFAULT_SUB_OPTIONS)
-  if (typeof o !== 'object') return E.left(inputError('bad_shape', 'options', 'options must be an object'))
+  if (typeof o !== 'object' || Array.isArray(o)) return E.left(inputError('bad_shape', 'options', 'options must be an object'))
   const r = o as Raw
   const rh = r['rh'] ?? 0
   if (rh !== 0 && rh !== 1 && rh !== 2) return E.left(inputError('bad_shape', 'options.rh', 'options.rh must be 0, 1 or 2'))
-  return E.right({ nl: r['nl'] === true, rap: r['rap'] === true, rh })
+  const retainHandling: 0 | 1 | 2 = rh
+  return E.chain((nl: boolean) => E.map((rap: boolean): SubscriptionOptions => ({ nl, rap, rh: retainHandling }))(bool(r, 'rap', false)))(bool(r, 'nl', false))
 }
 
 function protocolVersion(raw: Raw): Result<3 | 4 | 5> {
@@ -176,6 +189,6 @@ export function decodeInput(value: unknown, stamp: Stamp, limits: DecodeLimits =
         all({ ...base, topic: topicName(raw), reason: optStr(raw, 'reason') }),
       )
     default:
-      return E.left(inputError('unknown_type', 'type', `unknown input event type ${JSON.stringify(raw['type'])}`))
+      return E.left(inputError('unknown_type', 'type', `unknown input event type ${describe(raw['type'])}`))
   }
 }

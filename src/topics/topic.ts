@@ -79,13 +79,16 @@ export function matches(filter: string, topic: string): boolean {
 }
 
 /**
- * The part of a filter before its first wildcard level, e.g. `a/b/` for `a/b/+/c`
- * and the whole filter when it has none. Every topic the filter matches starts
+ * The part of a filter before its first wildcard level, e.g. `a/b/` for `a/b/+/c`,
+ * `a` for `a/#`, and the whole filter when it has none. Every topic the filter matches starts
  * with it, so a sorted index can be range-scanned by it.
  */
 export function literalPrefix(filter: string): string {
   const plus = filter.indexOf('+')
   const hash = filter.indexOf('#')
   const cut = plus === -1 ? hash : hash === -1 ? plus : Math.min(plus, hash)
-  return cut === -1 ? filter : filter.slice(0, cut)
+  if (cut === -1) return filter
+  // 'a/#' also matches the parent 'a' [MQTT-4.7.1-2], so its prefix is 'a', not 'a/'.
+  if (cut === hash && cut > 0) return filter.slice(0, cut - 1)
+  return filter.slice(0, cut)
 }

@@ -40,6 +40,7 @@ export function useRedis(): TestRedis {
   beforeAll(async () => {
     server = await startEmbeddedRedis()
     client = new Redis(server.url, { maxRetriesPerRequest: null })
+    client.on('error', () => undefined) // tests that stop the server expect the reconnect noise
   })
   afterAll(async () => {
     client?.disconnect()

@@ -7,13 +7,14 @@
  *   clientDisconnect  -> mqtt.disconnect   (reason: normal, takenover, keepalive_timeout, or the error)
  *   subscribe         -> mqtt.subscribe    (one per granted filter)
  *   unsubscribe       -> mqtt.unsubscribe  (only a client's own UNSUBSCRIBE, not a session ending)
- *   published hook    -> mqtt.publish      (PUBACK/PUBREC waits until it is in Redis)
+ *   authorizePublish  -> mqtt.publish      (a client's PUBLISH; PUBACK/PUBREC wait until it is in Redis)
+ *   published hook    -> mqtt.publish      (publishes the broker makes itself, as clientId `$broker`)
  *   ack               -> mqtt.ack
  *
  * Backpressure: while the engine reports pressure, every client is paused
  * (Aedes stops reading its packets) and new connections wait in preConnect.
  */
-import type { Aedes, AedesPublishPacket, Client, ConnectPacket, Subscription } from 'aedes'
+import type { Aedes, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes'
 import { randomBytes } from 'node:crypto'
 import { distinctUntilChanged, skip } from 'rxjs'
 import type { Engine } from '../../engine/engine.js'
@@ -26,6 +27,7 @@ export const BROKER_CLIENT_ID = '$broker'
 type PublishedHandler = Aedes['published']
 type PreConnectHandler = Aedes['preConnect']
 type AuthenticateHandler = Aedes['authenticate']
+type AuthorizePublishHandler = Aedes['authorizePublish']
 
 /**
  * @example
@@ -52,6 +54,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   const prevPreConnect: PreConnectHandler = aedes.preConnect
   const prevAuthenticate: AuthenticateHandler = aedes.authenticate
   const prevPublished: PublishedHandler = aedes.published
+  const prevAuthorizePublish: AuthorizePublishHandler = aedes.authorizePublish
 
   aedes.preConnect = (client: Client, packet: ConnectPacket, cb) => {
     connIds.set(client, `${connPrefix}-${++connSeq}`)
@@ -72,20 +75,31 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
     })
   }
 
-  aedes.published = (packet: AedesPublishPacket, client: Client, cb) => {
-    prevPublished.call(aedes, packet, client, (err?: Error | null) => {
-      if (err) return cb(err)
-      if (packet.topic.startsWith('$SYS/')) return cb()
-      engine
-        .submit({
-          type: 'mqtt.publish',
-          clientId: client?.id ?? BROKER_CLIENT_ID,
-          topic: packet.topic,
-          payload: packet.payload,
-          qos: packet.qos,
-          retain: packet.retain === true,
-        })
-        .then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))))
+  const submitPublish = (packet: PublishPacket, clientId: string): Promise<unknown> =>
+    engine.submit({
+      type: 'mqtt.publish',
+      clientId,
+      topic: packet.topic,
+      payload: packet.payload,
+      qos: packet.qos,
+      retain: packet.retain === true,
+    })
+
+  // A client's PUBLISH is recorded here, before Aedes answers it: Aedes writes
+  // PUBACK for QoS 1 before it routes the message, so `published` would come
+  // too late to make "acknowledged" mean "in Redis".
+  aedes.authorizePublish = (client: Client | null, packet: PublishPacket, cb) => {
+    prevAuthorizePublish.call(aedes, client, packet, (err?: Error | null) => {
+      if (err || !client) return cb(err)
+      submitPublish(packet, client.id).then(() => cb(null), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))))
+    })
+  }
+
+  // Publishes made by the broker itself (no client) never pass authorizePublish.
+  aedes.published = (packet: AedesPublishPacket, client: Client | null, cb) => {
+    prevPublished.call(aedes, packet, client as Client, (err?: Error | null) => {
+      if (err || client || packet.topic.startsWith('$SYS/')) return cb(err)
+      submitPublish(packet, BROKER_CLIENT_ID).then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))))
     })
   }
 
@@ -190,6 +204,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
     aedes.preConnect = prevPreConnect
     aedes.authenticate = prevAuthenticate
     aedes.published = prevPublished
+    aedes.authorizePublish = prevAuthorizePublish
     for (const [event, fn] of guarded) aedes.off(event, fn as () => void)
     for (const go of roomWaiters) go()
     roomWaiters = []

@@ -1,0 +1,84 @@
+/**
+ * `mqtt-redis serve` with no --redis and no REDIS_URL: the embedded default.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import mqtt from 'mqtt'
+import { afterAll, describe, expect, it } from 'vitest'
+import { eventually, run, startServe, CLI } from '../support/serve.js'
+
+const dirs: string[] = []
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'mqtt-redis-e2e-'))
+  dirs.push(d)
+  return d
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+const envWithoutRedisUrl = () => {
+  const env = { ...process.env }
+  delete env['REDIS_URL']
+  return env
+}
+
+describe('serve on its embedded redis-server', () => {
+  it('starts redis-server under --data, says so in one line, keeps state across restarts, and stops it on exit', async () => {
+    const data = tmp()
+    const served = await startServe(['--data', data, '--node', 'emb'], envWithoutRedisUrl())
+    const line = served.output().split('\n').find((l) => l.includes('embedded redis-server'))
+    expect(line).toBeDefined()
+    const url = /redis:\/\/127\.0\.0\.1:(\d+)/.exec(line as string)
+    expect(url).not.toBeNull()
+    const port = Number((url as RegExpExecArray)[1])
+    expect(port).not.toBe(6379)
+
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${served.port}`, { clientId: 'emb-1', reconnectPeriod: 0 })
+    await c.subscribeAsync('keep/me', { qos: 1 })
+    await c.endAsync()
+    const r = new Redis({ port, maxRetriesPerRequest: 1, retryStrategy: () => null })
+    r.on('error', () => undefined)
+    await eventually(async () => expect(await r.hgetall('mqtt:sub:emb-1')).toEqual({ 'keep/me': '1' }))
+    r.disconnect()
+
+    expect(await served.stop('SIGINT')).toBe(0)
+    // The embedded server is gone with it.
+    const probe = new Redis({ port, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true })
+    probe.on('error', () => undefined)
+    await expect(probe.connect()).rejects.toThrow()
+
+    // Its data survives a restart of serve on the same --data.
+    const again = await startServe(['--data', data, '--node', 'emb'], envWithoutRedisUrl())
+    const port2 = Number(/redis:\/\/127\.0\.0\.1:(\d+)/.exec(again.output())?.[1])
+    const r2 = new Redis({ port: port2 })
+    expect(await r2.hgetall('mqtt:sub:emb-1')).toEqual({ 'keep/me': '1' })
+    r2.disconnect()
+    expect(await again.stop()).toBe(0)
+  })
+
+  it('without a redis-server binary, exits with a message saying how to install one', async () => {
+    // PATH holds only an empty directory: no redis-server on it (node is started by its full path).
+    const env = { ...envWithoutRedisUrl(), PATH: tmp() }
+    const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      void import('node:child_process').then(({ spawn }) => {
+        const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', tmp()], { env })
+        let out = ''
+        child.stdout.on('data', (b: Buffer) => void (out += b.toString()))
+        child.stderr.on('data', (b: Buffer) => void (out += b.toString()))
+        child.once('exit', (code) => resolve({ code, out }))
+      })
+    })
+    expect(res.code).toBe(2)
+    expect(res.out).toMatch(/no redis-server binary was found/)
+    expect(res.out).toMatch(/apt-get install redis-server/)
+  })
+
+  it('rejects a bad option with a clear message', async () => {
+    const res = await run(process.execPath, [CLI, 'serve', '--port', 'abc'])
+    expect(res.code).not.toBe(0)
+    expect(res.stderr).toMatch(/--port must be an integer/)
+  })
+})

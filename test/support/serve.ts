@@ -1,0 +1,79 @@
+/**
+ * `mqtt-redis serve` as a real child process, the way a user runs it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { freePort } from '../../src/redis/embedded.js'
+
+export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url))
+
+export interface Served {
+  readonly port: number
+  readonly child: ChildProcess
+  /** Everything the process printed so far. */
+  output(): string
+  /** Send a signal and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Served> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...args], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout?.on('data', (b: Buffer) => void (out += b.toString()))
+  child.stderr?.on('data', (b: Buffer) => void (out += b.toString()))
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  await new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (out.includes('MQTT broker listening')) {
+        clearInterval(t)
+        resolve()
+      }
+    }, 20)
+    void exited.then((code) => {
+      clearInterval(t)
+      reject(new Error(`serve exited (${code}) before listening:\n${out}`))
+    })
+  })
+  return {
+    port,
+    child,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exited
+    },
+  }
+}
+
+/** Run a command to its end (or until `timeoutMs`), returning what it printed. */
+export function run(cmd: string, args: readonly string[], timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => void (stdout += b.toString()))
+    child.stderr.on('data', (b: Buffer) => void (stderr += b.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Poll until `check` passes (a real broker and Redis settle asynchronously). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+  const start = Date.now()
+  let lastErr: unknown
+  for (;;) {
+    try {
+      return await check()
+    } catch (err) {
+      lastErr = err
+      if (Date.now() - start > timeoutMs) throw lastErr
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+}

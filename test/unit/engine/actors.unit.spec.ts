@@ -1,0 +1,81 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { SessionActors } from '../../../src/engine/actors.js'
+import type { DomainEvent } from '../../../src/events/domain.js'
+import type { InputEvent } from '../../../src/events/input.js'
+import { connect, disconnect, publish, subscribe, unsubscribe } from '../support/inputs.js'
+
+const clients = ['c0', 'c1', 'c2'] as const
+const conns = ['k0', 'k1', 'k2', 'k3'] as const
+
+const connOp = fc.record({ kind: fc.constantFrom('connect' as const, 'disconnect' as const), client: fc.constantFrom(...clients), conn: fc.constantFrom(...conns) })
+const anyOp = fc.oneof(
+  connOp.map(({ kind, client, conn }): InputEvent => (kind === 'connect' ? connect(client, conn) : disconnect(client, conn))),
+  fc.tuple(fc.constantFrom(...clients), fc.constantFrom('a', 'a/#')).map(([c, f]): InputEvent => subscribe(c, f)),
+  fc.tuple(fc.constantFrom(...clients), fc.constantFrom('a', 'a/#')).map(([c, f]): InputEvent => unsubscribe(c, f)),
+  fc.tuple(fc.constantFrom(...clients), fc.boolean(), fc.boolean()).map(([c, retain, empty]): InputEvent => publish(c, 't', Buffer.from(empty ? '' : 'x'), retain)),
+)
+
+describe('SessionActors', () => {
+  it('creates one actor per client on its first event and reports unknown before', () => {
+    const a = new SessionActors('n1')
+    expect(a.stateOf('c1')).toBe('unknown')
+    a.step(subscribe('c1', 'x'))
+    expect(a.stateOf('c1')).toBe('offline')
+    a.step(connect('c2', 'k'))
+    expect(a.size).toBe(2)
+    expect(a.stateOf('c2')).toBe('online')
+    a.stopAll()
+    expect(a.size).toBe(0)
+  })
+
+  it('step returns exactly the events emitted for that input, stamped with the node', () => {
+    const a = new SessionActors('node-x')
+    const out = a.step(connect('c1', 'k1', 500))
+    expect(out).toEqual([expect.objectContaining({ type: 'ClientConnected', meta: { clientId: 'c1', node: 'node-x', seq: 1, at: 500 } })])
+    expect(a.step(disconnect('c1', 'old'))).toEqual([])
+    expect(a.step(disconnect('c1', 'k1')).map((e) => e.type)).toEqual(['ClientDisconnected'])
+  })
+
+  it('online/offline agrees with a reference model for random connect/disconnect sequences', () => {
+    fc.assert(fc.property(fc.array(connOp, { maxLength: 60 }), (ops) => {
+      const actors = new SessionActors('n1')
+      const model = new Map<string, string | null>() // client -> current connection id
+      for (const { kind, client, conn } of ops) {
+        if (kind === 'connect') {
+          model.set(client, conn)
+          const out = actors.step(connect(client, conn))
+          expect(out.map((e) => e.type)).toEqual(['ClientConnected'])
+        } else {
+          const current = model.get(client) ?? null
+          const accepted = current === conn
+          if (accepted || !model.has(client)) model.set(client, null) // a first event creates an offline actor
+          const out = actors.step(disconnect(client, conn))
+          expect(out.map((e) => e.type)).toEqual(accepted ? ['ClientDisconnected'] : [])
+        }
+        for (const c of clients) {
+          const expected = !model.has(c) ? 'unknown' : model.get(c) === null ? 'offline' : 'online'
+          expect(actors.stateOf(c)).toBe(expected)
+        }
+      }
+      actors.stopAll()
+    }), { numRuns: 300 })
+  })
+
+  it('seq increases by exactly 1 per emitted event per client, independently across clients', () => {
+    fc.assert(fc.property(fc.array(anyOp, { maxLength: 80 }), (inputs) => {
+      const actors = new SessionActors('n1')
+      const all: DomainEvent[] = []
+      for (const input of inputs) {
+        const out = actors.step(input)
+        for (const e of out) expect(e.meta.clientId).toBe(input.clientId)
+        all.push(...out)
+      }
+      for (const c of clients) {
+        const seqs = all.filter((e) => e.meta.clientId === c).map((e) => e.meta.seq)
+        expect(seqs).toEqual(seqs.map((_, i) => i + 1))
+      }
+      actors.stopAll()
+    }), { numRuns: 300 })
+  })
+})

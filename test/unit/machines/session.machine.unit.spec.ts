@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest'
+import { createActor } from 'xstate'
+import { decide, sessionMachine } from '../../../machines/session.machine.js'
+import type { DomainEvent } from '../../../src/events/domain.js'
+import type { InputEvent } from '../../../src/events/input.js'
+import { connect, disconnect, publish, subscribe, unsubscribe } from '../support/inputs.js'
+
+/** One session actor driven directly, collecting what it emits. */
+function session(clientId = 'c1', node = 'n1', seq?: number) {
+  const actor = createActor(sessionMachine, { input: seq === undefined ? { clientId, node } : { clientId, node, seq } })
+  const emitted: DomainEvent[] = []
+  actor.on('*', (e) => emitted.push(e))
+  actor.start()
+  return {
+    actor,
+    send(e: InputEvent): DomainEvent[] {
+      const from = emitted.length
+      actor.send(e)
+      return emitted.slice(from)
+    },
+    get state() {
+      return actor.getSnapshot().value
+    },
+    get ctx() {
+      return actor.getSnapshot().context
+    },
+  }
+}
+
+describe('session machine: connection lifecycle', () => {
+  it('starts offline with seq 0 and no connection', () => {
+    const s = session()
+    expect(s.state).toBe('offline')
+    expect(s.ctx).toEqual({ clientId: 'c1', node: 'n1', seq: 0, connectionId: null })
+  })
+
+  it('connect -> ClientConnected with meta {clientId,node,seq:1,at}, state online', () => {
+    const s = session('dev-1', 'node-a')
+    const out = s.send(connect('dev-1', 'k1', 1234))
+    expect(out).toEqual([{
+      type: 'ClientConnected',
+      data: { connectionId: 'k1', username: 'u', cleanStart: true, protocolVersion: 5 },
+      meta: { clientId: 'dev-1', node: 'node-a', seq: 1, at: 1234 },
+    }])
+    expect(s.state).toBe('online')
+    expect(s.ctx.connectionId).toBe('k1')
+  })
+
+  it('disconnect of the current connection -> ClientDisconnected, state offline', () => {
+    const s = session()
+    s.send(connect('c1', 'k1'))
+    const out = s.send(disconnect('c1', 'k1', 9000, 'keepalive_timeout'))
+    expect(out).toEqual([{
+      type: 'ClientDisconnected',
+      data: { connectionId: 'k1', reason: 'keepalive_timeout' },
+      meta: { clientId: 'c1', node: 'n1', seq: 2, at: 9000 },
+    }])
+    expect(s.state).toBe('offline')
+    expect(s.ctx.connectionId).toBeNull()
+  })
+
+  it('takeover: a late disconnect of the replaced connection is ignored', () => {
+    const s = session()
+    expect(s.send(connect('c1', 'A')).map((e) => e.type)).toEqual(['ClientConnected'])
+    const takeover = s.send(connect('c1', 'B'))
+    expect(takeover).toHaveLength(1)
+    expect(takeover[0]).toMatchObject({ type: 'ClientConnected', data: { connectionId: 'B' }, meta: { seq: 2 } })
+    expect(s.send(disconnect('c1', 'A', 2000, 'takenover'))).toEqual([])
+    expect(s.state).toBe('online')
+    expect(s.ctx.connectionId).toBe('B')
+    const out = s.send(disconnect('c1', 'B'))
+    expect(out).toHaveLength(1)
+    expect(out[0]).toMatchObject({ type: 'ClientDisconnected', data: { connectionId: 'B' }, meta: { seq: 3 } })
+    expect(s.state).toBe('offline')
+  })
+
+  it('a duplicate disconnect while offline emits nothing and keeps seq', () => {
+    const s = session()
+    expect(s.send(disconnect('c1', 'k0'))).toEqual([])
+    s.send(connect('c1', 'k1'))
+    s.send(disconnect('c1', 'k1'))
+    expect(s.send(disconnect('c1', 'k1'))).toEqual([])
+    expect(s.state).toBe('offline')
+    expect(s.ctx.seq).toBe(2)
+  })
+
+  it('a disconnect with an unknown connection id while online is ignored', () => {
+    const s = session()
+    s.send(connect('c1', 'k1'))
+    expect(s.send(disconnect('c1', 'other'))).toEqual([])
+    expect(s.state).toBe('online')
+  })
+
+  it('continues from the seq it was started with', () => {
+    const s = session('c1', 'n1', 41)
+    expect(s.send(connect('c1', 'k1'))[0]?.meta.seq).toBe(42)
+    expect(s.ctx.seq).toBe(42)
+  })
+})
+
+describe('session machine: subscriptions and retained messages', () => {
+  it('subscribe/unsubscribe -> SubscriptionAdded/Removed, online or offline', () => {
+    const s = session()
+    expect(s.send(subscribe('c1', 'a/#', 2, 77))).toEqual([{
+      type: 'SubscriptionAdded',
+      data: { filter: 'a/#', qos: 2, options: { nl: false, rap: false, rh: 0 } },
+      meta: { clientId: 'c1', node: 'n1', seq: 1, at: 77 },
+    }])
+    s.send(connect('c1', 'k1'))
+    expect(s.send(unsubscribe('c1', 'a/#', 88))).toEqual([{
+      type: 'SubscriptionRemoved', data: { filter: 'a/#' }, meta: { clientId: 'c1', node: 'n1', seq: 3, at: 88 },
+    }])
+    expect(s.state).toBe('online')
+  })
+
+  it('retained publish with payload -> RetainedMessageSet', () => {
+    const s = session()
+    const payload = Buffer.from([0, 1, 255])
+    expect(s.send(publish('c1', 's/t', payload, true, 10))).toEqual([{
+      type: 'RetainedMessageSet',
+      data: { msgId: 'm-10', topic: 's/t', qos: 1, payload },
+      meta: { clientId: 'c1', node: 'n1', seq: 1, at: 10 },
+    }])
+  })
+
+  it('retained publish with empty payload -> RetainedMessageCleared', () => {
+    const s = session()
+    expect(s.send(publish('c1', 's/t', Buffer.alloc(0), true, 11))).toEqual([{
+      type: 'RetainedMessageCleared', data: { topic: 's/t' }, meta: { clientId: 'c1', node: 'n1', seq: 1, at: 11 },
+    }])
+  })
+
+  it('non-retained publish, deliver, ack and drop emit nothing and leave seq alone', () => {
+    const s = session()
+    expect(s.send(publish('c1', 's/t', Buffer.from('x'), false))).toEqual([])
+    expect(s.send(publish('c1', 's/t', Buffer.alloc(0), false))).toEqual([])
+    expect(s.send({ type: 'mqtt.deliver', clientId: 'c1', at: 1, topic: 's/t', qos: 1, packetId: 3 })).toEqual([])
+    expect(s.send({ type: 'mqtt.ack', clientId: 'c1', at: 1, topic: 's/t', packetId: 3 })).toEqual([])
+    expect(s.send({ type: 'mqtt.drop', clientId: 'c1', at: 1, topic: 's/t', reason: 'queue_full' })).toEqual([])
+    expect(s.ctx.seq).toBe(0)
+    expect(s.send(subscribe('c1', 'x'))[0]?.meta.seq).toBe(1)
+  })
+
+  it('decide maps inputs to drafts without metadata', () => {
+    expect(decide(unsubscribe('c1', 'f'))).toEqual([{ type: 'SubscriptionRemoved', data: { filter: 'f' } }])
+    expect(decide(publish('c1', 't', Buffer.from('x'), false))).toEqual([])
+  })
+})
