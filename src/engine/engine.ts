@@ -25,6 +25,7 @@ import type { BrokerHost } from '../hosts/host.js'
 import { applyWrites } from '../redis/apply.js'
 import { connectRedis, type RedisTarget } from '../redis/connect.js'
 import { createKeys, DEFAULT_PREFIX, type Keys } from '../redis/keys.js'
+import { Fifo } from '../util/fifo.js'
 import { createLogger } from '../util/logger.js'
 import { createIdGenerator } from '../util/msgid.js'
 import { SessionActors } from './actors.js'
@@ -123,8 +124,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const input$ = new Subject<Envelope>()
   const hosts = new Set<BrokerHost>()
   const reactions = new Set<Promise<void>>()
-  const waiters: Array<() => void> = []
-  const idle: Array<() => void> = []
+  const waiters = new Fifo<() => void>()
+  const idle = new Fifo<() => void>()
 
   const counters = { accepted: 0, domainEvents: 0, batches: 0, redisCommands: 0, redisCommandErrors: 0 }
   const rejected: Partial<Record<InputErrorCode, number>> = {}
@@ -152,8 +153,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     inFlight -= batch.length
     if (pressure$.value && inFlight <= lowWaterMark) pressure$.next(false)
-    while (waiters.length > 0 && inFlight < highWaterMark) (waiters.shift() as () => void)()
-    if (inFlight === 0) while (idle.length > 0) (idle.shift() as () => void)()
+    while (waiters.length > 0 && inFlight < highWaterMark) waiters.shift()?.()
+    if (inFlight === 0) while (idle.length > 0) idle.shift()?.()
   }
 
   const runReactions = (event: DomainEvent): void => {
@@ -182,11 +183,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
       .subscribe({ next: ({ batch }) => settle(batch), error: reject, complete: resolve })
   })
 
-  const accept = (input: InputEvent): Promise<SubmitResult> => {
+  /** Put one decoded input into the pipeline; counts it in flight at once (synchronously). */
+  const accept = (input: InputEvent, resolve: (r: SubmitResult) => void): void => {
     inFlight++
     counters.accepted++
     if (!pressure$.value && inFlight >= highWaterMark) pressure$.next(true)
-    return new Promise<SubmitResult>((resolve) => input$.next({ input, resolve }))
+    input$.next({ input, resolve })
   }
 
   const engine: Engine = {
@@ -206,9 +208,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return Promise.resolve(decoded)
       }
       const input = decoded.right
-      if (inFlight < highWaterMark && waiters.length === 0) return accept(input)
-      // Full: wait for room, in arrival order, so per-client order holds.
-      return new Promise<void>((r) => waiters.push(r)).then(() => accept(input))
+      return new Promise<SubmitResult>((resolve) => {
+        if (inFlight < highWaterMark && waiters.length === 0) accept(input, resolve)
+        // Full: wait for room, in arrival order, so per-client order holds.
+        else waiters.push(() => accept(input, resolve))
+      })
     },
 
     attach(host: BrokerHost): () => void {
