@@ -14,12 +14,15 @@
 import { enqueueActions, setup } from 'xstate'
 import type { DomainEvent, DomainEventDraft } from '../src/events/domain.js'
 import type { InputEvent } from '../src/events/input.js'
+import { DEFAULT_OFFLINE_RULES, expiresAt, filterFetches, modeOf, type OfflineRules } from '../src/offline/rules.js'
 
 export interface SessionInput {
   readonly clientId: string
   readonly node: string
   /** The last sequence number this session used; 0 for a new session. */
   readonly seq?: number
+  /** Which topics' messages are stored, and for how long. */
+  readonly rules?: OfflineRules
 }
 
 export interface SessionContext {
@@ -27,13 +30,16 @@ export interface SessionContext {
   readonly node: string
   seq: number
   connectionId: string | null
+  readonly rules: OfflineRules
+  /** Filters subscribed on the current connection: a repeat does not fetch again. */
+  active: readonly string[]
 }
 
 /**
  * The domain events an input produces once the machine has decided to accept
  * it (the transitions below decide whether it is accepted).
  */
-export function decide(event: InputEvent): DomainEventDraft[] {
+export function decide(context: SessionContext, event: InputEvent): DomainEventDraft[] {
   switch (event.type) {
     case 'mqtt.connect': {
       const { connectionId, username, cleanStart, protocolVersion } = event
@@ -41,20 +47,41 @@ export function decide(event: InputEvent): DomainEventDraft[] {
     }
     case 'mqtt.disconnect':
       return [{ type: 'ClientDisconnected', data: { connectionId: event.connectionId, reason: event.reason } }]
-    case 'mqtt.subscribe':
-      return [{ type: 'SubscriptionAdded', data: { filter: event.filter, qos: event.qos, options: event.options } }]
+    case 'mqtt.subscribe': {
+      const fetch = event.qos > 0 && !context.active.includes(event.filter)
+      const pubsubStart = filterFetches(context.rules, 'pubsub', event.filter) ? context.rules.pubsubStart : null
+      return [{ type: 'SubscriptionAdded', data: { filter: event.filter, qos: event.qos, options: event.options, fetch, pubsubStart } }]
+    }
     case 'mqtt.unsubscribe':
       return [{ type: 'SubscriptionRemoved', data: { filter: event.filter } }]
     case 'mqtt.publish':
-      if (!event.retain) return []
-      // [MQTT-3.3.1-10] a retained PUBLISH with an empty payload removes the retained message.
-      return event.payload.length === 0
-        ? [{ type: 'RetainedMessageCleared', data: { topic: event.topic } }]
-        : [{ type: 'RetainedMessageSet', data: { msgId: event.msgId, topic: event.topic, qos: event.qos, payload: event.payload } }]
+      return [...retained(event), ...stored(context.rules, event)]
+    case 'mqtt.ack': {
+      const mode = modeOf(context.rules, event.topic)
+      if (mode === null || event.msgId === null) return []
+      return [{ type: 'MessageAcked', data: { msgId: event.msgId, topic: event.topic, mode } }]
+    }
     default:
-      // deliver, ack and drop change no Redis state of this layout (yet).
+      // deliver and drop change no Redis state.
       return []
   }
+}
+
+function retained(event: Extract<InputEvent, { type: 'mqtt.publish' }>): DomainEventDraft[] {
+  if (!event.retain) return []
+  // [MQTT-3.3.1-10] a retained PUBLISH with an empty payload removes the retained message.
+  return event.payload.length === 0
+    ? [{ type: 'RetainedMessageCleared', data: { topic: event.topic } }]
+    : [{ type: 'RetainedMessageSet', data: { msgId: event.msgId, topic: event.topic, qos: event.qos, payload: event.payload } }]
+}
+
+function stored(rules: OfflineRules, event: Extract<InputEvent, { type: 'mqtt.publish' }>): DomainEventDraft[] {
+  // Only QoS 1 and 2 messages are kept for clients that are away.
+  if (event.qos === 0) return []
+  const mode = modeOf(rules, event.topic)
+  if (mode === null) return []
+  const { msgId, topic, qos, payload, retain } = event
+  return [{ type: 'MessageStored', data: { msgId, topic, qos, payload, retain, mode, expiresAt: expiresAt(rules, event.at, event.expiryIntervalSec) } }]
 }
 
 export const sessionMachine = setup({
@@ -67,7 +94,7 @@ export const sessionMachine = setup({
   actions: {
     /** Stamp what `decide` returns with this session's metadata and emit it, in order. */
     record: enqueueActions(({ context, event, enqueue }) => {
-      const drafts = decide(event)
+      const drafts = decide(context, event)
       if (drafts.length === 0) return
       let seq = context.seq
       for (const draft of drafts) {
@@ -79,10 +106,18 @@ export const sessionMachine = setup({
       enqueue.assign({ seq: last })
     }),
     holdConnection: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'mqtt.connect') enqueue.assign({ connectionId: event.connectionId })
+      // A new connection starts with no filters of its own.
+      if (event.type === 'mqtt.connect') enqueue.assign({ connectionId: event.connectionId, active: [] })
     }),
     releaseConnection: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ connectionId: null })
+      enqueue.assign({ connectionId: null, active: [] })
+    }),
+    trackFilters: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'mqtt.subscribe' && !context.active.includes(event.filter)) {
+        enqueue.assign({ active: [...context.active, event.filter] })
+      } else if (event.type === 'mqtt.unsubscribe') {
+        enqueue.assign({ active: context.active.filter((f) => f !== event.filter) })
+      }
     }),
   },
   guards: {
@@ -90,12 +125,21 @@ export const sessionMachine = setup({
   },
 }).createMachine({
   id: 'session',
-  context: ({ input }) => ({ clientId: input.clientId, node: input.node, seq: input.seq ?? 0, connectionId: null }),
+  context: ({ input }) => ({
+    clientId: input.clientId,
+    node: input.node,
+    seq: input.seq ?? 0,
+    connectionId: null,
+    rules: input.rules ?? DEFAULT_OFFLINE_RULES,
+    active: [],
+  }),
   initial: 'offline',
   on: {
-    'mqtt.subscribe': { actions: 'record' },
-    'mqtt.unsubscribe': { actions: 'record' },
+    // record first: it decides `fetch` from the filters active before this subscribe.
+    'mqtt.subscribe': { actions: ['record', 'trackFilters'] },
+    'mqtt.unsubscribe': { actions: ['record', 'trackFilters'] },
     'mqtt.publish': { actions: 'record' },
+    'mqtt.ack': { actions: 'record' },
   },
   states: {
     offline: {

@@ -5,12 +5,13 @@
 import type { DomainEvent } from '../src/events/domain.js'
 import type { Keys } from '../src/redis/keys.js'
 import { clientStateProjection } from './client-state.projection.js'
+import { offlineProjection } from './offline.projection.js'
 import type { Projection } from './projection.js'
 import { retainedProjection } from './retained.projection.js'
 import { subscriptionsProjection } from './subscriptions.projection.js'
 import type { RedisWrite } from './writes.js'
 
-export const projections: readonly Projection[] = [clientStateProjection, subscriptionsProjection, retainedProjection]
+export const projections: readonly Projection[] = [clientStateProjection, subscriptionsProjection, retainedProjection, offlineProjection]
 
 /**
  * The Redis writes one domain event causes, across every projection, in order.

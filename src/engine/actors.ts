@@ -7,6 +7,7 @@ import { createActor, type Actor } from 'xstate'
 import { sessionMachine } from '../../machines/session.machine.js'
 import type { DomainEvent } from '../events/domain.js'
 import type { InputEvent } from '../events/input.js'
+import { DEFAULT_OFFLINE_RULES, type OfflineRules } from '../offline/rules.js'
 
 type SessionActor = Actor<typeof sessionMachine>
 
@@ -14,7 +15,10 @@ export class SessionActors {
   private readonly actors = new Map<string, SessionActor>()
   private collecting: DomainEvent[] = []
 
-  constructor(private readonly node: string) {}
+  constructor(
+    private readonly node: string,
+    private readonly rules: OfflineRules = DEFAULT_OFFLINE_RULES,
+  ) {}
 
   get size(): number {
     return this.actors.size
@@ -45,7 +49,7 @@ export class SessionActors {
   private actorFor(clientId: string): SessionActor {
     let actor = this.actors.get(clientId)
     if (!actor) {
-      actor = createActor(sessionMachine, { input: { clientId, node: this.node } })
+      actor = createActor(sessionMachine, { input: { clientId, node: this.node, rules: this.rules } })
       actor.on('*', (e) => this.collecting.push(e))
       actor.start()
       this.actors.set(clientId, actor)

@@ -17,6 +17,7 @@ import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { BehaviorSubject, Subject, groupBy, map, mergeMap, type Observable } from 'rxjs'
 import { project } from '../../projections/index.js'
+import { writeKey } from '../../projections/writes.js'
 import { decodeInput, DEFAULT_LIMITS, type DecodeLimits, type Stamp } from '../events/decode.js'
 import type { DomainEvent } from '../events/domain.js'
 import { EngineClosedError, type InputError, type InputErrorCode } from '../events/errors.js'
@@ -25,6 +26,8 @@ import type { BrokerHost } from '../hosts/host.js'
 import { applyWrites } from '../redis/apply.js'
 import { connectRedis, type RedisTarget } from '../redis/connect.js'
 import { createKeys, DEFAULT_PREFIX, type Keys } from '../redis/keys.js'
+import { callScript, ensureScripts } from '../redis/scripts.js'
+import { DEFAULT_OFFLINE_RULES, type OfflineRules } from '../offline/rules.js'
 import { Fifo } from '../util/fifo.js'
 import { createLogger } from '../util/logger.js'
 import { createIdGenerator } from '../util/msgid.js'
@@ -47,6 +50,12 @@ export interface EngineOptions {
   /** Most events per Redis round trip. Default 2000. */
   readonly maxBatch?: number
   readonly logger?: Logger
+  /** Which topics are stored for clients that are away, and for how long. Default: queue/#, pubsub/#, 7200 s. */
+  readonly offline?: Partial<OfflineRules>
+  /** Most stored messages fetched per topic for one subscription. Default 10000. */
+  readonly fetchLimit?: number
+  /** How often expired stored messages are swept from the indexes, ms; 0 turns the timer off. Default 1000. */
+  readonly sweepIntervalMs?: number
 }
 
 export interface SubmitOk {
@@ -84,7 +93,11 @@ export interface Engine {
   attach(host: BrokerHost): () => void
   /** Resolves when everything accepted so far is in Redis. */
   flush(): Promise<void>
+  /** Resolves when everything accepted so far is in Redis and the lookups it caused were handed to the host. */
+  settled(): Promise<void>
   sessionState(clientId: string): 'online' | 'offline' | 'unknown'
+  /** Remove index entries of messages expired by now (the timer calls this); returns how many. */
+  sweep(): Promise<number>
   stats(): EngineStats
   /** Stop accepting, write everything accepted, close what the engine opened. */
   close(): Promise<void>
@@ -119,7 +132,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const nextId = createIdGenerator(node)
   const stamp: Stamp = { now: clock, nextId }
-  const actors = new SessionActors(node)
+  const rules: OfflineRules = { ...DEFAULT_OFFLINE_RULES, ...options.offline }
+  const fetchLimit = options.fetchLimit ?? 10_000
+  const actors = new SessionActors(node, rules)
   const pressure$ = new BehaviorSubject(false)
   const input$ = new Subject<Envelope>()
   const hosts = new Set<BrokerHost>()
@@ -141,7 +156,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (result.errors.length > 0) {
       counters.redisCommandErrors += result.errors.length
       const first = result.errors[0]
-      logger.error({ errors: result.errors.length, key: first?.write.key, err: first?.error.message }, 'redis refused some writes of a batch')
+      logger.error({ errors: result.errors.length, key: first ? writeKey(first.write) : undefined, err: first?.error.message }, 'redis refused some writes of a batch')
     }
   }
 
@@ -159,7 +174,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const runReactions = (event: DomainEvent): void => {
     for (const host of hosts) {
-      const p: Promise<void> = react(event, { redis, keys, host })
+      const p: Promise<void> = react(event, { redis, keys, host, rules, now: clock, fetchLimit })
         .catch((err: unknown) => logger.warn({ err: String(err), event: event.type, clientId: event.meta.clientId }, 'lookup for the host failed'))
         .finally(() => reactions.delete(p))
       reactions.add(p)
@@ -225,13 +240,32 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return new Promise<void>((r) => idle.push(r))
     },
 
+    async settled(): Promise<void> {
+      await engine.flush()
+      while (reactions.size > 0) {
+        await Promise.allSettled([...reactions])
+        await engine.flush()
+      }
+    },
+
     sessionState: (clientId) => actors.stateOf(clientId),
+
+    async sweep(): Promise<number> {
+      ensureScripts(redis)
+      let total = 0
+      for (;;) {
+        const n = Number(await callScript(redis, 'sweepExpired', [keys.expiry(), keys.msgTopics()], [clock(), 1000, keys.prefix]))
+        total += n
+        if (n < 1000) return total
+      }
+    },
 
     stats: () => ({ ...counters, rejected: { ...rejected }, inFlight, actors: actors.size }),
 
     close(): Promise<void> {
       if (closing) return closing
       closing = (async () => {
+        clearInterval(sweeper)
         await engine.flush()
         input$.complete()
         await pipelineDone
@@ -244,5 +278,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return closing
     },
   }
+  const sweepEvery = options.sweepIntervalMs ?? 1000
+  const sweeper = setInterval(() => {
+    if (redis.status !== 'ready') return
+    engine.sweep().catch((err: unknown) => logger.warn({ err: String(err) }, 'sweeping expired messages failed'))
+  }, sweepEvery > 0 ? sweepEvery : 2 ** 31 - 1)
+  sweeper.unref()
   return engine
 }

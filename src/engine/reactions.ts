@@ -5,7 +5,8 @@
  *
  * - ClientConnected   -> stored subscriptions (on_subscribe_lookup) -> host subscribes the client
  * - SubscriptionAdded -> matching retained messages (on_retain_lookup) -> host delivers them,
- *   unless the subscription asked for none (MQTT 5 retain handling 2) [MQTT-3.3.1-11]
+ *   unless the subscription asked for none (MQTT 5 retain handling 2) [MQTT-3.3.1-11];
+ *   then, if the subscription fetches, its stored messages (queue, pubsub, keep-latest)
  */
 import type { Redis } from 'ioredis'
 import type { DomainEvent } from '../events/domain.js'
@@ -13,11 +14,32 @@ import type { BrokerHost, HostMessage } from '../hosts/host.js'
 import { lookupRetained } from '../queries/retained.query.js'
 import { lookupSubscriptions } from '../queries/subscriptions.query.js'
 import type { Keys } from '../redis/keys.js'
+import { filterFetches, type OfflineMode, type OfflineRules } from '../offline/rules.js'
+import { fetchStored } from '../queries/offline.query.js'
 
 export interface ReactionDeps {
   readonly redis: Redis
   readonly keys: Keys
   readonly host: BrokerHost
+  readonly rules: OfflineRules
+  readonly now: () => number
+  /** Most stored messages fetched per topic and subscription. */
+  readonly fetchLimit: number
+}
+
+const MODES: readonly OfflineMode[] = ['queue', 'pubsub', 'latest']
+
+async function fetchForSubscription(event: Extract<DomainEvent, { type: 'SubscriptionAdded' }>, deps: ReactionDeps): Promise<void> {
+  const { filter, qos } = event.data
+  for (const mode of MODES) {
+    if (!filterFetches(deps.rules, mode, filter)) continue
+    const found = await fetchStored(mode, { redis: deps.redis, keys: deps.keys, clientId: event.meta.clientId, filter, now: deps.now(), limit: deps.fetchLimit })
+    if (found.length === 0) continue
+    await deps.host.deliver(
+      event.meta.clientId,
+      found.map((m) => ({ topic: m.topic, payload: m.payload, qos: m.qos < qos ? m.qos : qos, retain: false, msgId: m.id })),
+    )
+  }
 }
 
 export async function react(event: DomainEvent, deps: ReactionDeps): Promise<void> {
@@ -28,6 +50,16 @@ export async function react(event: DomainEvent, deps: ReactionDeps): Promise<voi
       return
     }
     case 'SubscriptionAdded': {
+      await deliverRetained(event, deps)
+      if (event.data.fetch) await fetchForSubscription(event, deps)
+      return
+    }
+    default:
+      return
+  }
+}
+
+async function deliverRetained(event: Extract<DomainEvent, { type: 'SubscriptionAdded' }>, deps: ReactionDeps): Promise<void> {
       if (event.data.options.rh === 2) return
       const found = await lookupRetained(deps.redis, deps.keys, event.data.filter)
       if (found.length === 0) return
@@ -39,9 +71,4 @@ export async function react(event: DomainEvent, deps: ReactionDeps): Promise<voi
         retain: true, // [MQTT-3.3.1-8] retained messages sent on subscribe carry RETAIN=1
       }))
       await deps.host.deliver(event.meta.clientId, messages)
-      return
-    }
-    default:
-      return
-  }
 }

@@ -112,6 +112,15 @@ function packetId(raw: Raw): Result<number | null> {
     : E.left(inputError('bad_shape', 'packetId', 'packetId must be an integer in 1..65535'))
 }
 
+/** MQTT 5 Message Expiry Interval: a whole number of seconds, 0..2^32-1. */
+function expiry(raw: Raw): Result<number | null> {
+  const v = raw['expiryIntervalSec']
+  if (v === undefined || v === null) return E.right(null)
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff
+    ? E.right(v)
+    : E.left(inputError('bad_shape', 'expiryIntervalSec', 'expiryIntervalSec must be an integer number of seconds'))
+}
+
 function options(raw: Raw): Result<SubscriptionOptions> {
   const o = raw['options']
   if (o === undefined || o === null) return E.right(DEFAULT_SUB_OPTIONS)
@@ -172,17 +181,17 @@ export function decodeInput(value: unknown, stamp: Stamp, limits: DecodeLimits =
     case 'mqtt.unsubscribe':
       return E.map((f: { clientId: string; filter: string }) => ({ type: 'mqtt.unsubscribe' as const, at, ...f }))(all({ ...base, filter: topicFilter(raw) }))
     case 'mqtt.publish':
-      return E.map((f: { clientId: string; topic: string; payload: Buffer; qos: QoS; retain: boolean }) =>
+      return E.map((f: { clientId: string; topic: string; payload: Buffer; qos: QoS; retain: boolean; expiryIntervalSec: number | null }) =>
         ({ type: 'mqtt.publish' as const, at, msgId: stamp.nextId(at), ...f }))(
-        all({ ...base, topic: topicName(raw), payload: payload(raw, limits), qos: qos(raw), retain: bool(raw, 'retain', false) }),
+        all({ ...base, topic: topicName(raw), payload: payload(raw, limits), qos: qos(raw), retain: bool(raw, 'retain', false), expiryIntervalSec: expiry(raw) }),
       )
     case 'mqtt.deliver':
       return E.map((f: { clientId: string; topic: string; qos: QoS; packetId: number | null }) => ({ type: 'mqtt.deliver' as const, at, ...f }))(
         all({ ...base, topic: topicName(raw), qos: qos(raw), packetId: packetId(raw) }),
       )
     case 'mqtt.ack':
-      return E.map((f: { clientId: string; topic: string; packetId: number | null }) => ({ type: 'mqtt.ack' as const, at, ...f }))(
-        all({ ...base, topic: topicName(raw), packetId: packetId(raw) }),
+      return E.map((f: { clientId: string; topic: string; packetId: number | null; msgId: string | null }) => ({ type: 'mqtt.ack' as const, at, ...f }))(
+        all({ ...base, topic: topicName(raw), packetId: packetId(raw), msgId: optStr(raw, 'msgId') }),
       )
     case 'mqtt.drop':
       return E.map((f: { clientId: string; topic: string; reason: string | null }) => ({ type: 'mqtt.drop' as const, at, clientId: f.clientId, topic: f.topic, reason: f.reason ?? 'unknown' }))(

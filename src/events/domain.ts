@@ -8,6 +8,7 @@
  * milliseconds taken from the input event, never from a clock at projection
  * time, so a replay writes the same values.
  */
+import type { OfflineMode } from '../offline/rules.js'
 import type { QoS, SubscriptionOptions } from './input.js'
 
 export interface EventMeta {
@@ -39,6 +40,14 @@ export type SubscriptionAdded = Ev<'SubscriptionAdded', {
   readonly filter: string
   readonly qos: QoS
   readonly options: SubscriptionOptions
+  /**
+   * Whether this subscription fetches stored messages: only a filter new to
+   * the current connection, with QoS > 0, does (so a restored subscription
+   * and the client's own re-subscribe do not fetch twice).
+   */
+  readonly fetch: boolean
+  /** Where a first pubsub subscription starts, when the filter fetches pubsub messages; else null. */
+  readonly pubsubStart: 'latest' | 'oldest' | null
 }>
 
 export type SubscriptionRemoved = Ev<'SubscriptionRemoved', {
@@ -56,6 +65,25 @@ export type RetainedMessageCleared = Ev<'RetainedMessageCleared', {
   readonly topic: string
 }>
 
+/** A QoS > 0 message kept in Redis for clients that are away. */
+export type MessageStored = Ev<'MessageStored', {
+  readonly msgId: string
+  readonly topic: string
+  readonly qos: 1 | 2
+  readonly payload: Buffer
+  readonly retain: boolean
+  readonly mode: OfflineMode
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number
+}>
+
+/** A client acknowledged a stored message (PUBACK or PUBCOMP). */
+export type MessageAcked = Ev<'MessageAcked', {
+  readonly msgId: string
+  readonly topic: string
+  readonly mode: OfflineMode
+}>
+
 export type DomainEvent =
   | ClientConnected
   | ClientDisconnected
@@ -63,6 +91,8 @@ export type DomainEvent =
   | SubscriptionRemoved
   | RetainedMessageSet
   | RetainedMessageCleared
+  | MessageStored
+  | MessageAcked
 
 export type DomainEventType = DomainEvent['type']
 

@@ -62,6 +62,8 @@ export interface MqttPublish extends Base {
   readonly payload: Buffer
   readonly qos: QoS
   readonly retain: boolean
+  /** MQTT 5 Message Expiry Interval in seconds, when the publisher set one. */
+  readonly expiryIntervalSec: number | null
 }
 
 export interface MqttDeliver extends Base {
@@ -75,6 +77,8 @@ export interface MqttAck extends Base {
   readonly type: 'mqtt.ack'
   readonly topic: string
   readonly packetId: number | null
+  /** The stored message acknowledged, when the host knows it (it tags what it delivers). */
+  readonly msgId: string | null
 }
 
 export interface MqttDrop extends Base {

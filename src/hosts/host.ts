@@ -11,6 +11,8 @@ export interface HostMessage {
   readonly payload: Buffer
   readonly qos: QoS
   readonly retain: boolean
+  /** The stored message's id; a host tags the delivery with it and reports it back in mqtt.ack. */
+  readonly msgId?: string
 }
 
 export interface BrokerHost {

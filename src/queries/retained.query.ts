@@ -1,14 +1,12 @@
 /**
  * EMQX's on_retain_lookup: the retained messages matching a topic filter.
  *
- * Served by the retained-topic index (a sorted set with every score 0, so
- * ordered by bytes): the filter's literal prefix bounds a ZRANGEBYLEX, and
- * the candidates are matched against the filter here. No KEYS, no SCAN.
+ * Served by the retained-topic index (see topic-index.ts). No KEYS, no SCAN.
  */
 import type { Redis } from 'ioredis'
 import type { QoS } from '../events/input.js'
 import type { Keys } from '../redis/keys.js'
-import { hasWildcard, literalPrefix, matches } from '../topics/topic.js'
+import { matchingIndexedTopics } from './topic-index.js'
 
 export interface RetainedMessage {
   readonly id: string
@@ -19,27 +17,9 @@ export interface RetainedMessage {
   readonly ts: number
 }
 
-const PAGE = 1000
-
-/** Every topic in the index that the filter matches, in byte order. */
-export async function matchingRetainedTopics(redis: Redis, keys: Keys, filter: string): Promise<string[]> {
-  if (!hasWildcard(filter)) {
-    const score = await redis.zscore(keys.retainIndex(), filter)
-    return score === null ? [] : [filter]
-  }
-  const prefix = Buffer.from(literalPrefix(filter), 'utf8')
-  const max = prefix.length === 0 ? Buffer.from('+') : Buffer.concat([Buffer.from('['), prefix, Buffer.from([0xff])])
-  let min = prefix.length === 0 ? Buffer.from('-') : Buffer.concat([Buffer.from('['), prefix])
-  const out: string[] = []
-  for (;;) {
-    const page = await redis.zrangebylexBuffer(keys.retainIndex(), min, max, 'LIMIT', 0, PAGE)
-    for (const t of page) {
-      const topic = t.toString('utf8')
-      if (matches(filter, topic)) out.push(topic)
-    }
-    if (page.length < PAGE) return out
-    min = Buffer.concat([Buffer.from('('), page[page.length - 1] as Buffer])
-  }
+/** Every retained topic the filter matches, in byte order. */
+export function matchingRetainedTopics(redis: Redis, keys: Keys, filter: string): Promise<string[]> {
+  return matchingIndexedTopics(redis, keys.retainIndex(), filter)
 }
 
 function decode(h: Record<string, Buffer>): RetainedMessage | null {

@@ -4,6 +4,7 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis'
 import type { RedisWrite } from '../../projections/writes.js'
+import { callScript, ensureScripts } from './scripts.js'
 
 export interface ApplyResult {
   readonly commands: number
@@ -35,6 +36,15 @@ export function queueWrite(p: ChainableCommander, w: RedisWrite): void {
     case 'zrem':
       p.zrem(w.key, w.member)
       return
+    case 'set':
+      p.set(w.key, w.value)
+      return
+    case 'srem':
+      p.srem(w.key, w.member)
+      return
+    case 'script':
+      callScript(p, w.name, w.keys, w.args)
+      return
   }
 }
 
@@ -44,6 +54,7 @@ export function queueWrite(p: ChainableCommander, w: RedisWrite): void {
  */
 export async function applyWrites(redis: Redis, writes: readonly RedisWrite[]): Promise<ApplyResult> {
   if (writes.length === 0) return { commands: 0, errors: [] }
+  ensureScripts(redis)
   const p = redis.pipeline()
   for (const w of writes) queueWrite(p, w)
   const replies = (await p.exec()) ?? []

@@ -17,9 +17,10 @@
 import type { Aedes, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes'
 import { randomBytes } from 'node:crypto'
 import { distinctUntilChanged, skip } from 'rxjs'
-import type { Engine } from '../../engine/engine.js'
+import type { Engine, SubmitResult } from '../../engine/engine.js'
 import type { BrokerHost } from '../host.js'
 import { allClients, clientById, sentDisconnect, sessionFilters, setPaused } from './aedes-client.js'
+import { msgIdOf, tagged } from './msgid-tag.js'
 
 /** The clientId under which publishes made by the broker itself (no client) are recorded. */
 export const BROKER_CLIENT_ID = '$broker'
@@ -75,7 +76,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
     })
   }
 
-  const submitPublish = (packet: PublishPacket, clientId: string): Promise<unknown> =>
+  const submitPublish = (packet: PublishPacket, clientId: string): Promise<SubmitResult> =>
     engine.submit({
       type: 'mqtt.publish',
       clientId,
@@ -83,6 +84,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
       payload: packet.payload,
       qos: packet.qos,
       retain: packet.retain === true,
+      expiryIntervalSec: packet.properties?.messageExpiryInterval ?? null,
     })
 
   // A client's PUBLISH is recorded here, before Aedes answers it: Aedes writes
@@ -91,7 +93,15 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   aedes.authorizePublish = (client: Client | null, packet: PublishPacket, cb) => {
     prevAuthorizePublish.call(aedes, client, packet, (err?: Error | null) => {
       if (err || !client) return cb(err)
-      submitPublish(packet, client.id).then(() => cb(null), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))))
+      submitPublish(packet, client.id).then(
+        (r) => {
+          // Tag the packet with its stored id: Aedes copies `properties` into every
+          // delivery, so the subscribers' acks name the message they acknowledge.
+          if (r._tag === 'Right' && r.right.input.type === 'mqtt.publish') Object.assign(packet, tagged(r.right.input.msgId, packet))
+          cb(null)
+        },
+        (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))),
+      )
     })
   }
 
@@ -139,7 +149,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   const onAck = (packet: { topic?: string; messageId?: number } | undefined, client: Client): void => {
     // Aedes reports an ack with no packet when the acked id was unknown to it.
     if (!client || typeof packet?.topic !== 'string') return
-    void report({ type: 'mqtt.ack', clientId: client.id, topic: packet.topic, packetId: packet.messageId ?? null })
+    void report({ type: 'mqtt.ack', clientId: client.id, topic: packet.topic, packetId: packet.messageId ?? null, msgId: msgIdOf(packet) })
   }
 
   // A listener that throws would be thrown into Aedes' own stack; none may.
@@ -190,9 +200,8 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
       for (const m of messages) {
         const client = clientById(aedes, clientId)
         if (!client || client.closed) return
-        await new Promise<void>((resolve) =>
-          client.publish({ cmd: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false }, () => resolve()),
-        )
+        const packet = { cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false, ...(m.msgId ? tagged(m.msgId) : {}) }
+        await new Promise<void>((resolve) => client.publish(packet, () => resolve()))
       }
     },
   }

@@ -1,0 +1,63 @@
+/**
+ * The engine's Lua scripts (src/redis/scripts/<name>-<numKeys>.lua, each with
+ * a header saying its KEYS, ARGV, result and why it must be atomic),
+ * registered on an ioredis client as custom commands (EVALSHA, falling back to
+ * EVAL), usable in pipelines.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Redis } from 'ioredis'
+
+export type ScriptName =
+  | 'storeMessage'
+  | 'storeLatest'
+  | 'ackPubsub'
+  | 'ackQueue'
+  | 'claimQueue'
+  | 'releaseHolds'
+  | 'markSince'
+  | 'sweepExpired'
+
+/** The folder of .lua files, whether running from src/ (tests) or dist/ (built). */
+function scriptsDir(): string {
+  const here = fileURLToPath(new URL('./scripts/', import.meta.url))
+  if (existsSync(here)) return here
+  return fileURLToPath(new URL('../../../src/redis/scripts/', import.meta.url))
+}
+
+interface ScriptDef {
+  readonly name: ScriptName
+  readonly numberOfKeys: number
+  readonly lua: string
+}
+
+let cache: readonly ScriptDef[] | null = null
+
+export function scriptDefs(): readonly ScriptDef[] {
+  if (cache) return cache
+  const dir = scriptsDir()
+  cache = readdirSync(dir)
+    .filter((f) => f.endsWith('.lua'))
+    .map((f) => {
+      const m = /^(\w+)-(\d+)\.lua$/.exec(f)
+      if (!m) throw new Error(`script file ${f} is not named <name>-<numKeys>.lua`)
+      return { name: m[1] as ScriptName, numberOfKeys: Number(m[2]), lua: readFileSync(dir + f, 'utf8') }
+    })
+  return cache
+}
+
+const registered = new WeakSet<Redis>()
+
+/** Register every script on the client once. */
+export function ensureScripts(redis: Redis): void {
+  if (registered.has(redis)) return
+  for (const d of scriptDefs()) redis.defineCommand(d.name, { numberOfKeys: d.numberOfKeys, lua: d.lua })
+  registered.add(redis)
+}
+
+/** Call a registered script on a client or pipeline. */
+export function callScript(target: object, name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): unknown {
+  const fn: unknown = Reflect.get(target, name)
+  if (typeof fn !== 'function') throw new Error(`script ${name} is not registered on this client`)
+  return fn.call(target, ...keys, ...args)
+}
