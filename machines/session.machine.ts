@@ -31,7 +31,7 @@ export interface SessionContext {
   seq: number
   connectionId: string | null
   readonly rules: OfflineRules
-  /** Filters subscribed on the current connection: a repeat does not fetch again. */
+  /** Filters that fetched on the current connection (QoS > 0): a repeat does not fetch again. */
   active: readonly string[]
 }
 
@@ -49,7 +49,8 @@ export function decide(context: SessionContext, event: InputEvent): DomainEventD
       return [{ type: 'ClientDisconnected', data: { connectionId: event.connectionId, reason: event.reason } }]
     case 'mqtt.subscribe': {
       const fetch = event.qos > 0 && !context.active.includes(event.filter)
-      const pubsubStart = filterFetches(context.rules, 'pubsub', event.filter) ? context.rules.pubsubStart : null
+      // A QoS 0 subscription never fetches, so it does not fix where a pubsub subscription starts either.
+      const pubsubStart = event.qos > 0 && filterFetches(context.rules, 'pubsub', event.filter) ? context.rules.pubsubStart : null
       return [{ type: 'SubscriptionAdded', data: { filter: event.filter, qos: event.qos, options: event.options, fetch, pubsubStart } }]
     }
     case 'mqtt.unsubscribe':
@@ -76,8 +77,9 @@ function retained(event: Extract<InputEvent, { type: 'mqtt.publish' }>): DomainE
 }
 
 function stored(rules: OfflineRules, event: Extract<InputEvent, { type: 'mqtt.publish' }>): DomainEventDraft[] {
-  // Only QoS 1 and 2 messages are kept for clients that are away.
-  if (event.qos === 0) return []
+  // Only QoS 1 and 2 messages are kept for clients that are away; an empty
+  // retained publish only clears the retained message [MQTT-3.3.1-10].
+  if (event.qos === 0 || (event.retain && event.payload.length === 0)) return []
   const mode = modeOf(rules, event.topic)
   if (mode === null) return []
   const { msgId, topic, qos, payload, retain } = event
@@ -113,7 +115,8 @@ export const sessionMachine = setup({
       enqueue.assign({ connectionId: null, active: [] })
     }),
     trackFilters: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'mqtt.subscribe' && !context.active.includes(event.filter)) {
+      // Only a subscription that fetched counts: a QoS 0 subscribe upgraded to QoS 1 fetches then.
+      if (event.type === 'mqtt.subscribe' && event.qos > 0 && !context.active.includes(event.filter)) {
         enqueue.assign({ active: [...context.active, event.filter] })
       } else if (event.type === 'mqtt.unsubscribe') {
         enqueue.assign({ active: context.active.filter((f) => f !== event.filter) })

@@ -51,7 +51,7 @@ export const offlineProjection: Projection = {
   version: 1,
   canHandle: (e) =>
     e.type === 'MessageStored' || e.type === 'MessageAcked' || e.type === 'ClientDisconnected' ||
-    (e.type === 'SubscriptionAdded' && e.data.pubsubStart !== null) || e.type === 'SubscriptionRemoved',
+    (e.type === 'SubscriptionAdded' && typeof e.data.pubsubStart === 'string') || e.type === 'SubscriptionRemoved',
   project(e: DomainEvent, keys): RedisWrite[] {
     switch (e.type) {
       case 'MessageStored':
@@ -62,7 +62,7 @@ export const offlineProjection: Projection = {
         // Queue messages held unacknowledged go back to the backlog.
         return [{ op: 'script', name: 'releaseHolds', keys: [keys.holding(e.meta.clientId)], args: [e.meta.clientId, keys.claims('')] }]
       case 'SubscriptionAdded':
-        return e.data.pubsubStart === null
+        return typeof e.data.pubsubStart !== 'string'
           ? []
           : [{ op: 'script', name: 'markSince', keys: [keys.since(e.meta.clientId), keys.seq()], args: [e.data.filter, e.data.pubsubStart] }]
       case 'SubscriptionRemoved': {

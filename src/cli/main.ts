@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander'
 import { createLogger } from '../util/logger.js'
-import { serve } from './serve.js'
+import { serve, type ServeOptions } from './serve.js'
 
 function int(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -12,6 +12,11 @@ function int(name: string, min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`)
     return n
   }
+}
+
+function pubsubStart(v: string): 'latest' | 'oldest' {
+  if (v !== 'latest' && v !== 'oldest') throw new InvalidArgumentError('--pubsub-start must be latest or oldest')
+  return v
 }
 
 const program = new Command()
@@ -27,7 +32,9 @@ program
   .option('--node <name>', 'this node\'s name (default: the hostname)')
   .option('--prefix <prefix>', 'key prefix', 'mqtt:')
   .option('--max-payload <bytes>', 'largest payload the engine stores', int('--max-payload', 0, 268435455), 1024 * 1024)
-  .action(async (opts: { port: number; host?: string; redis?: string; data: string; node?: string; prefix: string; maxPayload: number }) => {
+  .option('--expired-time <seconds>', 'how long stored offline messages live (EMQX expired_time)', int('--expired-time', 1, 2 ** 31), 7200)
+  .option('--pubsub-start <where>', 'where a first pubsub subscription starts: latest or oldest', pubsubStart, 'latest' as const)
+  .action(async (opts: ServeOptions) => {
     const logger = createLogger({ pretty: process.stdout.isTTY === true })
     let running
     try {

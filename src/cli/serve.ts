@@ -17,6 +17,8 @@ export interface ServeOptions {
   readonly node?: string
   readonly prefix: string
   readonly maxPayload: number
+  readonly expiredTime: number
+  readonly pubsubStart: 'latest' | 'oldest'
 }
 
 export interface Running {
@@ -43,6 +45,7 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     node: opts.node ?? hostname(),
     prefix: opts.prefix,
     limits: { maxPayloadBytes: opts.maxPayload },
+    offline: { expiredTimeSec: opts.expiredTime, pubsubStart: opts.pubsubStart },
     logger,
   })
   const broker = await startAedesBroker(engine, opts.host === undefined ? { port: opts.port } : { port: opts.port, host: opts.host })

@@ -190,7 +190,8 @@ export function decodeInput(value: unknown, stamp: Stamp, limits: DecodeLimits =
         all({ ...base, topic: topicName(raw), qos: qos(raw), packetId: packetId(raw) }),
       )
     case 'mqtt.ack':
-      return E.map((f: { clientId: string; topic: string; packetId: number | null; msgId: string | null }) => ({ type: 'mqtt.ack' as const, at, ...f }))(
+      return E.map((f: { clientId: string; topic: string; packetId: number | null; msgId: string | null }) =>
+        ({ type: 'mqtt.ack' as const, at, ...f, msgId: f.msgId === '' ? null : f.msgId }))(
         all({ ...base, topic: topicName(raw), packetId: packetId(raw), msgId: optStr(raw, 'msgId') }),
       )
     case 'mqtt.drop':

@@ -59,6 +59,9 @@ export function filterFetches(rules: OfflineRules, mode: OfflineMode, filter: st
 
 /** Is every topic matched by `inner` also matched by `outer`? */
 export function filterCovers(outer: string, inner: string): boolean {
+  // [MQTT-4.7.2-1] a filter starting with a wildcard matches no `$` topic.
+  const o0 = outer.charCodeAt(0)
+  if ((o0 === 43 || o0 === 35) && inner.charCodeAt(0) === 36) return false
   const o = outer.split('/')
   const n = inner.split('/')
   for (let i = 0; ; i++) {

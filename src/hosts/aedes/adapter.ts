@@ -3,7 +3,7 @@
  * and the engine's lookups (stored subscriptions, retained messages) go back
  * into Aedes.
  *
- *   clientReady       -> mqtt.connect      (after CONNACK)
+ *   client            -> mqtt.connect      (registered, just before CONNACK)
  *   clientDisconnect  -> mqtt.disconnect   (reason: normal, takenover, keepalive_timeout, or the error)
  *   subscribe         -> mqtt.subscribe    (one per granted filter)
  *   unsubscribe       -> mqtt.unsubscribe  (only a client's own UNSUBSCRIBE, not a session ending)
@@ -20,6 +20,7 @@ import { distinctUntilChanged, skip } from 'rxjs'
 import type { Engine, SubmitResult } from '../../engine/engine.js'
 import type { BrokerHost } from '../host.js'
 import { allClients, clientById, sentDisconnect, sessionFilters, setPaused } from './aedes-client.js'
+import { DeliveryTracker } from './delivery-tracker.js'
 import { msgIdOf, tagged } from './msgid-tag.js'
 
 /** The clientId under which publishes made by the broker itself (no client) are recorded. */
@@ -41,6 +42,8 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   const usernames = new WeakMap<Client, string | null>()
   const reasons = new WeakMap<Client, string>()
   const connPrefix = `${engine.node}-${randomBytes(4).toString('hex')}`
+  const tracker = new DeliveryTracker()
+  const untrack = tracker.install(aedes)
   let connSeq = 0
   let pressure = false
   let roomWaiters: Array<() => void> = []
@@ -59,6 +62,8 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
 
   aedes.preConnect = (client: Client, packet: ConnectPacket, cb) => {
     connIds.set(client, `${connPrefix}-${++connSeq}`)
+    // Before any of its packets is handled, so every subscription captures the tracked delivery.
+    tracker.watch(client)
     usernames.set(client, packet.username ?? null)
     const go = (): void => prevPreConnect.call(aedes, client, packet, cb)
     if (pressure) roomWaiters.push(go)
@@ -114,7 +119,9 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   }
 
   // --- events ---
-  const onReady = (client: Client): void => {
+  // `client` is emitted before CONNACK is written, so the connect reaches the
+  // engine before any SUBSCRIBE or PUBLISH of the new connection.
+  const onClient = (client: Client): void => {
     void report({
       type: 'mqtt.connect',
       clientId: client.id,
@@ -165,7 +172,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
     guarded.set(event, safe as unknown as (...args: never[]) => void)
     aedes.on(event as "closed", safe as unknown as () => void)
   }
-  listen('clientReady', onReady)
+  listen('client', onClient)
   listen('clientDisconnect', onDisconnect)
   listen('keepaliveTimeout', onKeepalive)
   listen('clientError', onClientError)
@@ -185,10 +192,28 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   })
 
   // --- the way back: lookups delivered through Aedes ---
+  /** Wait until the client has its CONNACK; false if it closed instead. */
+  const ready = (client: Client): Promise<boolean> => {
+    if (client.connected) return Promise.resolve(true)
+    if (client.closed) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const onConnected = (): void => {
+        client.conn.off('close', onClose)
+        resolve(true)
+      }
+      const onClose = (): void => {
+        client.off('connected', onConnected)
+        resolve(false)
+      }
+      client.once('connected', onConnected)
+      client.conn.once('close', onClose)
+    })
+  }
   const host: BrokerHost = {
     async restoreSubscriptions(clientId, connectionId, subscriptions) {
       const client = clientById(aedes, clientId)
       if (!client || client.closed || connIds.get(client) !== connectionId) return
+      if (!(await ready(client))) return
       const have = sessionFilters(client)
       const missing = subscriptions.filter((s) => !have.has(s.filter))
       if (missing.length === 0) return
@@ -199,7 +224,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
     async deliver(clientId, messages) {
       for (const m of messages) {
         const client = clientById(aedes, clientId)
-        if (!client || client.closed) return
+        if (!client || client.closed || !(await ready(client))) return
         const packet = { cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false, ...(m.msgId ? tagged(m.msgId) : {}) }
         await new Promise<void>((resolve) => client.publish(packet, () => resolve()))
       }
@@ -209,6 +234,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
 
   return () => {
     detachHost()
+    untrack()
     pressureSub.unsubscribe()
     aedes.preConnect = prevPreConnect
     aedes.authenticate = prevAuthenticate

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { SessionActors } from '../../../src/engine/actors.js'
 import type { DomainEvent } from '../../../src/events/domain.js'
 import type { InputEvent } from '../../../src/events/input.js'
-import { connect, disconnect, publish, subscribe, unsubscribe } from '../support/inputs.js'
+import { ack, connect, disconnect, publish, subscribe, unsubscribe } from '../support/inputs.js'
 
 const clients = ['c0', 'c1', 'c2'] as const
 const conns = ['k0', 'k1', 'k2', 'k3'] as const
@@ -13,7 +13,11 @@ const anyOp = fc.oneof(
   connOp.map(({ kind, client, conn }): InputEvent => (kind === 'connect' ? connect(client, conn) : disconnect(client, conn))),
   fc.tuple(fc.constantFrom(...clients), fc.constantFrom('a', 'a/#')).map(([c, f]): InputEvent => subscribe(c, f)),
   fc.tuple(fc.constantFrom(...clients), fc.constantFrom('a', 'a/#')).map(([c, f]): InputEvent => unsubscribe(c, f)),
-  fc.tuple(fc.constantFrom(...clients), fc.boolean(), fc.boolean()).map(([c, retain, empty]): InputEvent => publish(c, 't', Buffer.from(empty ? '' : 'x'), retain)),
+  // Stored topics too: a retained QoS 1/2 publish there emits two events for one input.
+  fc.tuple(fc.constantFrom(...clients), fc.constantFrom('t', 'queue/t', 'pubsub/t'), fc.constantFrom(0 as const, 1 as const, 2 as const), fc.boolean(), fc.boolean())
+    .map(([c, topic, qos, retain, empty]): InputEvent => publish(c, topic, Buffer.from(empty ? '' : 'x'), retain, 5000, { qos })),
+  fc.tuple(fc.constantFrom(...clients), fc.constantFrom('t', 'queue/t', 'pubsub/t'), fc.option(fc.constant('m-1')))
+    .map(([c, topic, msgId]): InputEvent => ack(c, topic, msgId)),
 )
 
 describe('SessionActors', () => {
@@ -63,19 +67,37 @@ describe('SessionActors', () => {
   })
 
   it('seq increases by exactly 1 per emitted event per client, independently across clients', () => {
+    let multiEventInputs = 0
     fc.assert(fc.property(fc.array(anyOp, { maxLength: 80 }), (inputs) => {
       const actors = new SessionActors('n1')
       const all: DomainEvent[] = []
+      let multi = 0
       for (const input of inputs) {
         const out = actors.step(input)
         for (const e of out) expect(e.meta.clientId).toBe(input.clientId)
+        if (out.length > 1) multi += 1
         all.push(...out)
       }
+      multiEventInputs += multi
       for (const c of clients) {
         const seqs = all.filter((e) => e.meta.clientId === c).map((e) => e.meta.seq)
         expect(seqs).toEqual(seqs.map((_, i) => i + 1))
       }
       actors.stopAll()
     }), { numRuns: 300 })
+    expect(multiEventInputs).toBeGreaterThan(0) // inputs emitting two events were generated
+  })
+
+  it('uses the offline rules it was constructed with', () => {
+    const custom = new SessionActors('n1', { queue: [], pubsub: [], latest: ['t'], expiredTimeSec: 10, pubsubStart: 'oldest' })
+    expect(custom.step(publish('c1', 't', Buffer.from('x'), false, 1000, { qos: 1 }))).toEqual([
+      expect.objectContaining({ type: 'MessageStored', data: expect.objectContaining({ mode: 'latest', expiresAt: 11_000 }) }),
+    ])
+    expect(custom.step(publish('c1', 'queue/t', Buffer.from('x'), false, 1000, { qos: 1 }))).toEqual([])
+    const defaults = new SessionActors('n1')
+    expect(defaults.step(publish('c1', 't', Buffer.from('x'), false, 1000, { qos: 1 }))).toEqual([])
+    expect(defaults.step(publish('c1', 'queue/t', Buffer.from('x'), false, 1000, { qos: 1 })).map((e) => e.type)).toEqual(['MessageStored'])
+    custom.stopAll()
+    defaults.stopAll()
   })
 })

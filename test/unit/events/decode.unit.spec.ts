@@ -47,6 +47,12 @@ describe('decodeInput rejections', () => {
     ['options.rh 3', { ...sub, options: { rh: 3 } }, 'bad_shape', 'options.rh'],
     ['packetId 0', { type: 'mqtt.deliver', clientId: 'c1', topic: 't', qos: 1, packetId: 0 }, 'bad_shape', 'packetId'],
     ['connect without connectionId', { type: 'mqtt.connect', clientId: 'c1' }, 'bad_shape', 'connectionId'],
+    ['expiryIntervalSec negative', { ...pub, expiryIntervalSec: -1 }, 'bad_shape', 'expiryIntervalSec'],
+    ['expiryIntervalSec fractional', { ...pub, expiryIntervalSec: 1.5 }, 'bad_shape', 'expiryIntervalSec'],
+    ['expiryIntervalSec above 2^32-1', { ...pub, expiryIntervalSec: 0x1_0000_0000 }, 'bad_shape', 'expiryIntervalSec'],
+    ["expiryIntervalSec '60'", { ...pub, expiryIntervalSec: '60' }, 'bad_shape', 'expiryIntervalSec'],
+    ['ack msgId a number', { type: 'mqtt.ack', clientId: 'c1', topic: 't', msgId: 7 }, 'bad_shape', 'msgId'],
+    ['ack msgId invalid UTF-8 bytes', { type: 'mqtt.ack', clientId: 'c1', topic: 't', msgId: Buffer.from([0xc3]) }, 'invalid_utf8', 'msgId'],
   ])('%s -> %s on %s', (_name, value, code, field) => {
     const err = leftOf(value)
     expect(err.code).toBe(code)
@@ -84,14 +90,36 @@ describe('decodeInput of valid events', () => {
     expect(r).toEqual(E.right({ type: 'mqtt.disconnect', at: 42, clientId: 'c1', connectionId: 'k1', reason: 'normal' }))
   })
 
-  it('publish: msgId from nextId(at), string payload as UTF-8 bytes, retain false', () => {
+  it('publish: msgId from nextId(at), string payload as UTF-8 bytes, retain false, no expiry interval', () => {
     const s = stamp(7000)
     const r = decodeInput({ ...pub, payload: 'hé' }, s)
     expect(r).toEqual(E.right({
       type: 'mqtt.publish', at: 7000, msgId: 'id-7000', clientId: 'c1', topic: 'a/b', payload: Buffer.from([0x68, 0xc3, 0xa9]), qos: 0, retain: false,
+      expiryIntervalSec: null,
     }))
     expect(s.nextId).toHaveBeenCalledTimes(1)
     expect(s.nextId).toHaveBeenCalledWith(7000)
+  })
+
+  it.each<[unknown, number | null]>([
+    [undefined, null],
+    [null, null],
+    [0, 0],
+    [60, 60],
+    [0xffff_ffff, 0xffff_ffff],
+  ])('publish: expiryIntervalSec %s decodes to %s', (given, expected) => {
+    const r = decodeInput({ ...pub, qos: 1, expiryIntervalSec: given }, stamp())
+    if (E.isLeft(r) || r.right.type !== 'mqtt.publish') throw new Error('expected a publish')
+    expect(r.right.expiryIntervalSec).toBe(expected)
+  })
+
+  it('ack: msgId null when absent, the string when given, packetId optional', () => {
+    expect(decodeInput({ type: 'mqtt.ack', clientId: 'c1', topic: 'q/a', packetId: 5 }, stamp(9))).toEqual(E.right({
+      type: 'mqtt.ack', at: 9, clientId: 'c1', topic: 'q/a', packetId: 5, msgId: null,
+    }))
+    expect(decodeInput({ type: 'mqtt.ack', clientId: 'c1', topic: 'q/a', msgId: 'M1' }, stamp(9))).toEqual(E.right({
+      type: 'mqtt.ack', at: 9, clientId: 'c1', topic: 'q/a', packetId: null, msgId: 'M1',
+    }))
   })
 
   it('publish: binary payload kept byte-exact, Uint8Array accepted', () => {
@@ -139,7 +167,7 @@ describe('decodeInput never throws', () => {
     type: fc.oneof(fc.constantFrom(...INPUT_TYPES), fc.string()),
     clientId: fc.oneof(fc.string(), field), connectionId: field, topic: field, filter: field, payload: field, qos: field,
     retain: field, options: fc.oneof(field, fc.record({ nl: field, rap: field, rh: field })), packetId: field, at: field,
-    username: field, reason: field, cleanStart: field, protocolVersion: field,
+    username: field, reason: field, cleanStart: field, protocolVersion: field, expiryIntervalSec: field, msgId: field,
   }, { requiredKeys: ['type'] })
 
   it('for objects with random fields, and what it accepts is well formed', () => {
@@ -151,6 +179,10 @@ describe('decodeInput never throws', () => {
         expect(INPUT_TYPES).toContain(r.right.type)
         expect(r.right.clientId.length).toBeGreaterThan(0)
         expect(Number.isFinite(r.right.at)).toBe(true)
+        if (r.right.type === 'mqtt.publish' && r.right.expiryIntervalSec !== null) {
+          expect(Number.isInteger(r.right.expiryIntervalSec) && r.right.expiryIntervalSec >= 0).toBe(true)
+        }
+        if (r.right.type === 'mqtt.ack' && r.right.msgId !== null) expect(typeof r.right.msgId).toBe('string')
       } else {
         expect(r.left._tag).toBe('InputError')
       }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createActor } from 'xstate'
-import { decide, sessionMachine } from '../../../machines/session.machine.js'
+import { decide, sessionMachine, type SessionContext } from '../../../machines/session.machine.js'
 import type { DomainEvent } from '../../../src/events/domain.js'
 import type { InputEvent } from '../../../src/events/input.js'
-import { connect, disconnect, publish, subscribe, unsubscribe } from '../support/inputs.js'
+import { DEFAULT_OFFLINE_RULES, type OfflineRules } from '../../../src/offline/rules.js'
+import { ack, connect, disconnect, publish, subscribe, unsubscribe } from '../support/inputs.js'
 
 /** One session actor driven directly, collecting what it emits. */
 function session(clientId = 'c1', node = 'n1', seq?: number) {
@@ -28,10 +29,19 @@ function session(clientId = 'c1', node = 'n1', seq?: number) {
 }
 
 describe('session machine: connection lifecycle', () => {
-  it('starts offline with seq 0 and no connection', () => {
+  it('starts offline with seq 0, no connection, the default offline rules and no active filters', () => {
     const s = session()
     expect(s.state).toBe('offline')
-    expect(s.ctx).toEqual({ clientId: 'c1', node: 'n1', seq: 0, connectionId: null })
+    expect(s.ctx).toEqual({ clientId: 'c1', node: 'n1', seq: 0, connectionId: null, rules: DEFAULT_OFFLINE_RULES, active: [] })
+    expect(DEFAULT_OFFLINE_RULES).toEqual({ queue: ['queue/#'], pubsub: ['pubsub/#'], latest: [], expiredTimeSec: 7200, pubsubStart: 'latest' })
+  })
+
+  it('keeps the offline rules it was started with', () => {
+    const rules: OfflineRules = { queue: ['q/#'], pubsub: [], latest: ['l/+'], expiredTimeSec: 60, pubsubStart: 'oldest' }
+    const actor = createActor(sessionMachine, { input: { clientId: 'c1', node: 'n1', rules } })
+    actor.start()
+    expect(actor.getSnapshot().context.rules).toEqual(rules)
+    actor.stop()
   })
 
   it('connect -> ClientConnected with meta {clientId,node,seq:1,at}, state online', () => {
@@ -103,7 +113,7 @@ describe('session machine: subscriptions and retained messages', () => {
     const s = session()
     expect(s.send(subscribe('c1', 'a/#', 2, 77))).toEqual([{
       type: 'SubscriptionAdded',
-      data: { filter: 'a/#', qos: 2, options: { nl: false, rap: false, rh: 0 } },
+      data: { filter: 'a/#', qos: 2, options: { nl: false, rap: false, rh: 0 }, fetch: true, pubsubStart: null },
       meta: { clientId: 'c1', node: 'n1', seq: 1, at: 77 },
     }])
     s.send(connect('c1', 'k1'))
@@ -130,19 +140,34 @@ describe('session machine: subscriptions and retained messages', () => {
     }])
   })
 
-  it('non-retained publish, deliver, ack and drop emit nothing and leave seq alone', () => {
+  it('on a topic no offline rule covers, non-retained publish, deliver, ack and drop emit nothing and leave seq alone', () => {
     const s = session()
     expect(s.send(publish('c1', 's/t', Buffer.from('x'), false))).toEqual([])
     expect(s.send(publish('c1', 's/t', Buffer.alloc(0), false))).toEqual([])
     expect(s.send({ type: 'mqtt.deliver', clientId: 'c1', at: 1, topic: 's/t', qos: 1, packetId: 3 })).toEqual([])
-    expect(s.send({ type: 'mqtt.ack', clientId: 'c1', at: 1, topic: 's/t', packetId: 3 })).toEqual([])
+    expect(s.send(ack('c1', 's/t', null, 1, 3))).toEqual([])
+    expect(s.send(ack('c1', 's/t', 'm-1', 1, 3))).toEqual([])
     expect(s.send({ type: 'mqtt.drop', clientId: 'c1', at: 1, topic: 's/t', reason: 'queue_full' })).toEqual([])
     expect(s.ctx.seq).toBe(0)
     expect(s.send(subscribe('c1', 'x'))[0]?.meta.seq).toBe(1)
   })
 
-  it('decide maps inputs to drafts without metadata', () => {
-    expect(decide(unsubscribe('c1', 'f'))).toEqual([{ type: 'SubscriptionRemoved', data: { filter: 'f' } }])
-    expect(decide(publish('c1', 't', Buffer.from('x'), false))).toEqual([])
+  it('decide maps inputs to drafts without metadata, reading the rules and active filters from the context', () => {
+    const ctx = (active: readonly string[] = []): SessionContext =>
+      ({ clientId: 'c1', node: 'n1', seq: 0, connectionId: 'k1', rules: DEFAULT_OFFLINE_RULES, active })
+    expect(decide(ctx(), unsubscribe('c1', 'f'))).toEqual([{ type: 'SubscriptionRemoved', data: { filter: 'f' } }])
+    expect(decide(ctx(), publish('c1', 't', Buffer.from('x'), false))).toEqual([])
+    const options = { nl: false, rap: false, rh: 0 }
+    expect(decide(ctx(), subscribe('c1', 'pubsub/#', 1))).toEqual([
+      { type: 'SubscriptionAdded', data: { filter: 'pubsub/#', qos: 1, options, fetch: true, pubsubStart: 'latest' } },
+    ])
+    expect(decide(ctx(['pubsub/#']), subscribe('c1', 'pubsub/#', 1))).toEqual([
+      { type: 'SubscriptionAdded', data: { filter: 'pubsub/#', qos: 1, options, fetch: false, pubsubStart: 'latest' } },
+    ])
+    const payload = Buffer.from('x')
+    expect(decide(ctx(), publish('c1', 'queue/a', payload, false, 10_000, { qos: 2, msgId: 'M' }))).toEqual([
+      { type: 'MessageStored', data: { msgId: 'M', topic: 'queue/a', qos: 2, payload, retain: false, mode: 'queue', expiresAt: 10_000 + 7200 * 1000 } },
+    ])
+    expect(decide(ctx(), ack('c1', 'queue/a', 'M'))).toEqual([{ type: 'MessageAcked', data: { msgId: 'M', topic: 'queue/a', mode: 'queue' } }])
   })
 })

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { clientStateProjection } from '../../../projections/client-state.projection.js'
 import { project } from '../../../projections/index.js'
+import { offlineProjection } from '../../../projections/offline.projection.js'
+import { writeKey } from '../../../projections/writes.js'
 import type { ClientConnected, ClientDisconnected, DomainEvent } from '../../../src/events/domain.js'
 import { createKeys } from '../../../src/redis/keys.js'
 import { applyWrites, emptyModel, meta, onceAndTwice, snapshot } from '../support/redis-model.js'
@@ -20,7 +22,7 @@ describe('client-state projection', () => {
   it('handles only connection events', () => {
     expect(clientStateProjection.canHandle(connected('c', 0))).toBe(true)
     expect(clientStateProjection.canHandle(disconnected('c', 0))).toBe(true)
-    const sub: DomainEvent = { type: 'SubscriptionAdded', data: { filter: 'a', qos: 0, options: { nl: false, rap: false, rh: 0 } }, meta: meta('c', 1, 0) }
+    const sub: DomainEvent = { type: 'SubscriptionAdded', data: { filter: 'a', qos: 0, options: { nl: false, rap: false, rh: 0 }, fetch: false, pubsubStart: null }, meta: meta('c', 1, 0) }
     expect(clientStateProjection.canHandle(sub)).toBe(false)
     expect(clientStateProjection.project(sub, keys)).toEqual([])
   })
@@ -59,13 +61,22 @@ describe('client-state projection', () => {
 
   it('honours a custom prefix', () => {
     const writes = clientStateProjection.project(connected('c', 5000, 'nx'), createKeys('tenant1:'))
-    expect(writes.map((w) => w.key)).toEqual(['tenant1:client:c', 'tenant1:client:c', 'tenant1:node:nx'])
-    expect(clientStateProjection.project(disconnected('c', 5000, 'nx'), createKeys('t:')).map((w) => w.key)).toEqual(['t:client:c', 't:node:nx'])
+    expect(writes.map(writeKey)).toEqual(['tenant1:client:c', 'tenant1:client:c', 'tenant1:node:nx'])
+    expect(clientStateProjection.project(disconnected('c', 5000, 'nx'), createKeys('t:')).map(writeKey)).toEqual(['t:client:c', 't:node:nx'])
   })
 
-  it('project() routes connection events to this projection only', () => {
+  it('project() routes ClientConnected to this projection only', () => {
     const e = connected('c', 5000)
     expect(project(e, keys)).toEqual(clientStateProjection.project(e, keys))
+  })
+
+  it('project() routes ClientDisconnected to this projection, then to the offline projection (queue holds released)', () => {
+    const e = disconnected('c', 5000)
+    const own = clientStateProjection.project(e, keys)
+    const offline = offlineProjection.project(e, keys)
+    expect(own).toHaveLength(2)
+    expect(offline).toEqual([{ op: 'script', name: 'releaseHolds', keys: ['mqtt:idx:holding:c'], args: ['c', 'mqtt:idx:claims:'] }])
+    expect(project(e, keys)).toEqual([...own, ...offline])
   })
 
   describe('delivered twice', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { project } from '../../../projections/index.js'
 import { retainedProjection } from '../../../projections/retained.projection.js'
+import { writeKey } from '../../../projections/writes.js'
 import type { DomainEvent, RetainedMessageCleared, RetainedMessageSet } from '../../../src/events/domain.js'
 import type { QoS } from '../../../src/events/input.js'
 import { createKeys } from '../../../src/redis/keys.js'
@@ -65,8 +66,8 @@ describe('retained projection', () => {
 
   it('honours a custom prefix', () => {
     const k = createKeys('x:')
-    expect(retainedProjection.project(set('t/1', binary), k).map((w) => w.key)).toEqual(['x:retain:t/1', 'x:idx:retain'])
-    expect(retainedProjection.project(cleared('t/1'), k).map((w) => w.key)).toEqual(['x:retain:t/1', 'x:idx:retain'])
+    expect(retainedProjection.project(set('t/1', binary), k).map(writeKey)).toEqual(['x:retain:t/1', 'x:idx:retain'])
+    expect(retainedProjection.project(cleared('t/1'), k).map(writeKey)).toEqual(['x:retain:t/1', 'x:idx:retain'])
   })
 
   it('project() routes retained events to this projection only', () => {

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { project } from '../../../projections/index.js'
+import { offlineProjection } from '../../../projections/offline.projection.js'
 import { subscriptionsProjection } from '../../../projections/subscriptions.projection.js'
+import { writeKey } from '../../../projections/writes.js'
 import type { DomainEvent, SubscriptionAdded, SubscriptionRemoved } from '../../../src/events/domain.js'
 import type { QoS } from '../../../src/events/input.js'
 import { createKeys } from '../../../src/redis/keys.js'
 import { applyWrites, emptyModel, meta, onceAndTwice, snapshot } from '../support/redis-model.js'
 
 const keys = createKeys()
-const added = (clientId: string, filter: string, qos: QoS): SubscriptionAdded => ({
-  type: 'SubscriptionAdded', data: { filter, qos, options: { nl: true, rap: true, rh: 2 } }, meta: meta(clientId, 1, 1000),
+const added = (clientId: string, filter: string, qos: QoS, pubsubStart: 'latest' | 'oldest' | null = null): SubscriptionAdded => ({
+  type: 'SubscriptionAdded',
+  data: { filter, qos, options: { nl: true, rap: true, rh: 2 }, fetch: qos > 0, pubsubStart },
+  meta: meta(clientId, 1, 1000),
 })
 const removed = (clientId: string, filter: string): SubscriptionRemoved => ({
   type: 'SubscriptionRemoved', data: { filter }, meta: meta(clientId, 2, 2000),
@@ -30,8 +34,11 @@ describe('subscriptions projection', () => {
     ])
   })
 
-  it('stores only the QoS, not the subscription options', () => {
+  it('stores only the QoS, not the subscription options, fetch or pubsub start', () => {
     expect(run([added('c', 'a/#', 1)])).toEqual({ 'mqtt:sub:c': { hash: { 'a/#': '1' } } })
+    expect(subscriptionsProjection.project(added('c', 'pubsub/#', 2, 'oldest'), keys)).toEqual([
+      { op: 'hset', key: 'mqtt:sub:c', fields: [['pubsub/#', '2']] },
+    ])
   })
 
   it('given a subscription, when it is added again with another QoS, then the new QoS replaces the old', () => {
@@ -49,13 +56,33 @@ describe('subscriptions projection', () => {
   })
 
   it('honours a custom prefix', () => {
-    expect(subscriptionsProjection.project(added('c', 'f', 1), createKeys('p/'))[0]?.key).toBe('p/sub:c')
-    expect(subscriptionsProjection.project(removed('c', 'f'), createKeys('p/'))[0]?.key).toBe('p/sub:c')
+    expect(subscriptionsProjection.project(added('c', 'f', 1), createKeys('p/')).map(writeKey)).toEqual(['p/sub:c'])
+    expect(subscriptionsProjection.project(removed('c', 'f'), createKeys('p/')).map(writeKey)).toEqual(['p/sub:c'])
   })
 
-  it('project() routes subscription events to this projection only', () => {
+  it('project() routes a SubscriptionAdded without a pubsub start to this projection only', () => {
     const e = added('c', 'f', 1)
     expect(project(e, keys)).toEqual(subscriptionsProjection.project(e, keys))
+    expect(project(e, keys)).toHaveLength(1)
+  })
+
+  it('project() routes a SubscriptionAdded with a pubsub start to this projection, then to the offline projection', () => {
+    const e = added('c', 'pubsub/#', 1, 'latest')
+    const own = subscriptionsProjection.project(e, keys)
+    expect(own).toEqual([{ op: 'hset', key: 'mqtt:sub:c', fields: [['pubsub/#', '1']] }])
+    expect(project(e, keys)).toEqual([
+      ...own,
+      { op: 'script', name: 'markSince', keys: ['mqtt:idx:since:c', 'mqtt:idx:seq'], args: ['pubsub/#', 'latest'] },
+    ])
+  })
+
+  it('project() routes SubscriptionRemoved to this projection, then to the offline projection', () => {
+    const e = removed('c', 'f')
+    const own = subscriptionsProjection.project(e, keys)
+    const offline = offlineProjection.project(e, keys)
+    expect(own).toEqual([{ op: 'hdel', key: 'mqtt:sub:c', field: 'f' }])
+    expect(offline.length).toBeGreaterThan(0)
+    expect(project(e, keys)).toEqual([...own, ...offline])
   })
 
   describe('delivered twice', () => {

@@ -1,14 +1,20 @@
 /**
- * A tiny in-memory interpreter of RedisWrite[] (hashes, sorted sets, del), with
- * Redis's semantics: a hash or sorted set left empty disappears, and a command
- * on a key of the other type fails with WRONGTYPE.
+ * A tiny in-memory interpreter of RedisWrite[] (strings, hashes, sorted sets,
+ * sets, del), with Redis's semantics: a hash, sorted set or set left empty
+ * disappears, and a command on a key of another type fails with WRONGTYPE.
+ * Scripts are not interpreted: a script write throws, so a test can never pass
+ * by silently skipping one (the integration tests run them on a real Redis).
  */
 import type { RedisWrite, Value } from '../../../projections/writes.js'
 import type { EventMeta } from '../../../src/events/domain.js'
 
-type Entry = { readonly type: 'hash'; readonly m: Map<string, Value> } | { readonly type: 'zset'; readonly m: Map<string, number> }
+type Entry =
+  | { readonly type: 'hash'; readonly m: Map<string, Value> }
+  | { readonly type: 'zset'; readonly m: Map<string, number> }
+  | { readonly type: 'string'; readonly v: Value }
+  | { readonly type: 'set'; readonly m: Set<string> }
 export type RedisModel = Map<string, Entry>
-export type Snapshot = Record<string, { hash: Record<string, Value> } | { zset: Record<string, number> }>
+export type Snapshot = Record<string, { hash: Record<string, Value> } | { zset: Record<string, number> } | { string: Value } | { set: string[] }>
 
 export function emptyModel(): RedisModel {
   return new Map()
@@ -65,6 +71,19 @@ export function applyWrites(db: RedisModel, writes: readonly RedisWrite[]): Redi
         if (z?.size === 0) db.delete(w.key)
         break
       }
+      case 'set':
+        // SET replaces a value of any type.
+        db.set(w.key, { type: 'string', v: w.value })
+        break
+      case 'srem': {
+        const e = db.get(w.key)
+        if (e && e.type !== 'set') throw new Error(`WRONGTYPE ${w.key}`)
+        e?.m.delete(w.member)
+        if (e?.m.size === 0) db.delete(w.key)
+        break
+      }
+      case 'script':
+        throw new Error(`the model does not run scripts (${w.name})`)
     }
   }
   return db
@@ -74,9 +93,21 @@ export function applyWrites(db: RedisModel, writes: readonly RedisWrite[]): Redi
 export function snapshot(db: RedisModel): Snapshot {
   const out: Snapshot = {}
   for (const [k, e] of [...db.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    out[k] = e.type === 'hash'
-      ? { hash: Object.fromEntries([...e.m].map(([f, v]) => [f, Buffer.isBuffer(v) ? Buffer.from(v) : v])) }
-      : { zset: Object.fromEntries(e.m) }
+    const copy = (v: Value): Value => (Buffer.isBuffer(v) ? Buffer.from(v) : v)
+    switch (e.type) {
+      case 'hash':
+        out[k] = { hash: Object.fromEntries([...e.m].map(([f, v]) => [f, copy(v)])) }
+        break
+      case 'zset':
+        out[k] = { zset: Object.fromEntries(e.m) }
+        break
+      case 'string':
+        out[k] = { string: copy(e.v) }
+        break
+      case 'set':
+        out[k] = { set: [...e.m].sort() }
+        break
+    }
   }
   return out
 }
