@@ -42,7 +42,7 @@ function acked(e: Extract<DomainEvent, { type: 'MessageAcked' }>, keys: Keys): R
     case 'pubsub':
       return [{ op: 'script', name: 'ackPubsub', keys: [keys.msgTopic(topic), keys.cursor(clientId), keys.acked(clientId, topic)], args: [topic, msgId] }]
     case 'latest':
-      return [{ op: 'set', key: keys.acked(clientId, topic), value: msgId }]
+      return [{ op: 'script', name: 'ackLatest', keys: [keys.latestMsg(topic), keys.acked(clientId, topic)], args: [msgId] }]
   }
 }
 

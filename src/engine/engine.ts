@@ -56,6 +56,11 @@ export interface EngineOptions {
   readonly fetchLimit?: number
   /** How often expired stored messages are swept from the indexes, ms; 0 turns the timer off. Default 1000. */
   readonly sweepIntervalMs?: number
+  /**
+   * How long after expiry a message's index entry is kept, ms, so a late ack
+   * of an expired pubsub message still moves the cursor past it. Default 600000.
+   */
+  readonly sweepGraceMs?: number
 }
 
 export interface SubmitOk {
@@ -96,7 +101,7 @@ export interface Engine {
   /** Resolves when everything accepted so far is in Redis and the lookups it caused were handed to the host. */
   settled(): Promise<void>
   sessionState(clientId: string): 'online' | 'offline' | 'unknown'
-  /** Remove index entries of messages expired by now (the timer calls this); returns how many. */
+  /** Remove index entries of messages expired more than `sweepGraceMs` ago (the timer calls this); returns how many. */
   sweep(): Promise<number>
   stats(): EngineStats
   /** Stop accepting, write everything accepted, close what the engine opened. */
@@ -134,6 +139,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const stamp: Stamp = { now: clock, nextId }
   const rules: OfflineRules = { ...DEFAULT_OFFLINE_RULES, ...options.offline }
   const fetchLimit = options.fetchLimit ?? 10_000
+  const sweepGraceMs = Math.max(0, options.sweepGraceMs ?? 600_000)
   const actors = new SessionActors(node, rules)
   const pressure$ = new BehaviorSubject(false)
   const input$ = new Subject<Envelope>()
@@ -254,7 +260,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       ensureScripts(redis)
       let total = 0
       for (;;) {
-        const n = Number(await callScript(redis, 'sweepExpired', [keys.expiry(), keys.msgTopics()], [clock(), 1000, keys.prefix]))
+        const n = Number(await callScript(redis, 'sweepExpired', [keys.expiry(), keys.msgTopics()], [clock() - sweepGraceMs, 1000, keys.prefix]))
         total += n
         if (n < 1000) return total
       }

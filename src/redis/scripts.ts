@@ -12,6 +12,7 @@ export type ScriptName =
   | 'storeMessage'
   | 'storeLatest'
   | 'ackPubsub'
+  | 'ackLatest'
   | 'ackQueue'
   | 'claimQueue'
   | 'releaseHolds'

@@ -93,7 +93,7 @@ describe('pubsub (one-to-many)', () => {
   })
 
   it('a cursor whose message expired still delivers everything newer', async () => {
-    const { engine: e, host } = start({ offline: { pubsubStart: 'oldest', expiredTimeSec: 60 } })
+    const { engine: e, host } = start({ offline: { pubsubStart: 'oldest', expiredTimeSec: 60 }, sweepGraceMs: 0 })
     await publish(e, 'pubsub/z', 'old')
     const k = await session(e, 'c', [['pubsub/z', 1]])
     await settle(e)
@@ -106,6 +106,43 @@ describe('pubsub (one-to-many)', () => {
     await session(e, 'c', [['pubsub/z', 1]])
     await settle(e)
     expect(text(host.take('c'))).toEqual(['pubsub/z new1', 'pubsub/z new2'])
+  })
+})
+
+describe('late acks', () => {
+  it('an ack of a pubsub message that expired meanwhile still moves the cursor past it (within the sweep grace)', async () => {
+    const { engine: e, host } = start({ offline: { pubsubStart: 'oldest' } })
+    await publish(e, 'pubsub/late', 'm1')
+    await publish(e, 'pubsub/late', 'm2', 1, { expiryIntervalSec: 5 })
+    const k = await session(e, 'c', [['pubsub/late', 1]])
+    await settle(e)
+    const got = host.take('c')
+    expect(text(got)).toEqual(['pubsub/late m1', 'pubsub/late m2'])
+    now += 6_000
+    expect(await e.sweep()).toBe(0) // still inside the grace period
+    await ackAll(e, 'c', [got[1] as HostMessage]) // acks only the later, now expired, one
+    await e.submit({ type: 'mqtt.disconnect', clientId: 'c', connectionId: k })
+    await session(e, 'c', [['pubsub/late', 1]])
+    await settle(e)
+    expect(host.take('c')).toEqual([])
+  })
+
+  it('keep-latest: an ack of an older message arriving after the newest one does not bring the newest back', async () => {
+    const { engine: e, host } = start({ offline: { latest: ['latest/#'] } })
+    await publish(e, 'latest/o', 'v1')
+    await session(e, 'c', [['latest/o', 1]])
+    await settle(e)
+    const first = host.take('c')
+    await publish(e, 'latest/o', 'v2')
+    await session(e, 'c', [['latest/+', 1]])
+    await settle(e)
+    const second = host.take('c')
+    expect(text(second)).toEqual(['latest/o v2'])
+    await ackAll(e, 'c', second)
+    await ackAll(e, 'c', first) // late ack of v1
+    await session(e, 'c', [['latest/o', 1]])
+    await settle(e)
+    expect(host.take('c')).toEqual([])
   })
 })
 
@@ -159,7 +196,7 @@ describe('keep-latest, QoS 0, expiry and bad input', () => {
   })
 
   it('stores only QoS > 0; a QoS 0 subscription fetches nothing; expired messages are never delivered', async () => {
-    const { engine: e, host } = start({ offline: { pubsubStart: 'oldest', expiredTimeSec: 100 } })
+    const { engine: e, host } = start({ offline: { pubsubStart: 'oldest', expiredTimeSec: 100 }, sweepGraceMs: 0 })
     await publish(e, 'pubsub/q', 'zero', 0)
     await publish(e, 'pubsub/q', 'short', 1, { expiryIntervalSec: 5 })
     await publish(e, 'pubsub/q', 'long', 1)

@@ -168,17 +168,14 @@ describe('offline projection', () => {
       }])
     })
 
-    it.each(['queue', 'pubsub'] as const)('in %s mode, the write agrees with the script\'s .lua header', (mode) => {
+    it.each(['queue', 'pubsub', 'latest'] as const)('in %s mode, the write agrees with the script\'s .lua header', (mode) => {
       const [w] = offlineProjection.project(acked(mode, 't/x', 'I9', 'c9'), keys)
       expectAsDocumented(w, { msgid: 'I9', topic: 't/x', clientid: 'c9' })
     })
 
-    it('in latest mode, then set mqtt:acked:<client>:<topic> to the msgid', () => {
+    it('in latest mode, then one ackLatest script: record the ack only if L1 is still the newest message', () => {
       const writes = offlineProjection.project(acked('latest', 'state/lamp', 'L1', 'c9'), keys)
-      expect(writes).toEqual([{ op: 'set', key: 'mqtt:acked:c9:state/lamp', value: 'L1' }])
-      const { once, twice } = onceAndTwice([], writes)
-      expect(once).toEqual({ 'mqtt:acked:c9:state/lamp': { string: 'L1' } })
-      expect(twice).toEqual(once)
+      expect(writes).toEqual([{ op: 'script', name: 'ackLatest', keys: ['mqtt:latest_msg:state/lamp', 'mqtt:acked:c9:state/lamp'], args: ['L1'] }])
     })
   })
 
