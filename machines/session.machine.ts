@@ -48,7 +48,7 @@ export function decide(context: SessionContext, event: InputEvent): DomainEventD
     case 'mqtt.disconnect':
       return [{ type: 'ClientDisconnected', data: { connectionId: event.connectionId, reason: event.reason } }]
     case 'mqtt.subscribe': {
-      const fetch = event.qos > 0 && !context.active.includes(event.filter)
+      const fetch = event.qos > 0 && !event.resubscribe && !context.active.includes(event.filter)
       // A QoS 0 subscription never fetches, so it does not fix where a pubsub subscription starts either.
       const pubsubStart = event.qos > 0 && filterFetches(context.rules, 'pubsub', event.filter) ? context.rules.pubsubStart : null
       return [{ type: 'SubscriptionAdded', data: { filter: event.filter, qos: event.qos, options: event.options, fetch, pubsubStart } }]

@@ -175,8 +175,8 @@ export function decodeInput(value: unknown, stamp: Stamp, limits: DecodeLimits =
         all({ ...base, connectionId: str(raw, 'connectionId'), reason: optStr(raw, 'reason') }),
       )
     case 'mqtt.subscribe':
-      return E.map((f: { clientId: string; filter: string; qos: QoS; options: SubscriptionOptions }) => ({ type: 'mqtt.subscribe' as const, at, ...f }))(
-        all({ ...base, filter: topicFilter(raw), qos: qos(raw), options: options(raw) }),
+      return E.map((f: { clientId: string; filter: string; qos: QoS; options: SubscriptionOptions; resubscribe: boolean }) => ({ type: 'mqtt.subscribe' as const, at, ...f }))(
+        all({ ...base, filter: topicFilter(raw), qos: qos(raw), options: options(raw), resubscribe: bool(raw, 'resubscribe', false) }),
       )
     case 'mqtt.unsubscribe':
       return E.map((f: { clientId: string; filter: string }) => ({ type: 'mqtt.unsubscribe' as const, at, ...f }))(all({ ...base, filter: topicFilter(raw) }))

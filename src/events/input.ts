@@ -47,6 +47,12 @@ export interface MqttSubscribe extends Base {
   readonly filter: string
   readonly qos: QoS
   readonly options: SubscriptionOptions
+  /**
+   * The broker's session already held this filter (a persistent session it
+   * restored itself); such a subscription fetches no stored messages, or the
+   * client would get them twice, from the session and from Redis.
+   */
+  readonly resubscribe: boolean
 }
 
 export interface MqttUnsubscribe extends Base {

@@ -51,6 +51,16 @@ describe('offline messages through serve', () => {
     expect(lines((await sub('worker-c', 'queue/jobs', { waitSec: 2 })).stdout)).toEqual([])
   })
 
+  it('a persistent session (clean=false) gets each missed message once: from its session, not again from Redis', async () => {
+    const persistent = (waitSec: number, count?: number) =>
+      run('mosquitto_sub', ['-p', String(served.port), '-c', '-i', 'keeper', '-q', '1', '-t', 'pubsub/p', '-v', ...(count ? ['-C', String(count)] : []), '-W', String(waitSec)], (waitSec + 3) * 1000)
+    await persistent(1)
+    for (let i = 1; i <= 4; i++) await pub('pubsub/p', `p${i}`)
+    // It re-subscribes on reconnect, as mosquitto_sub does; the broker session already holds the filter.
+    const back = lines((await persistent(3)).stdout)
+    expect(back).toEqual(['pubsub/p p1', 'pubsub/p p2', 'pubsub/p p3', 'pubsub/p p4'])
+  })
+
   it('messages past their expiry are not delivered', async () => {
     const short = await startServe(['--redis', redis.url, '--node', 'exp-node', '--prefix', 'exp:', '--expired-time', '1'])
     try {

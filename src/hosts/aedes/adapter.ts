@@ -57,6 +57,8 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   // --- hooks (wrapped, so a user's own hooks keep working) ---
   const prevPreConnect: PreConnectHandler = aedes.preConnect
   const prevAuthenticate: AuthenticateHandler = aedes.authenticate
+  /** Filters of a persistent session that Aedes restored itself when the client connected. */
+  const restoredBySession = new WeakMap<Client, Set<string>>()
   const prevPublished: PublishedHandler = aedes.published
   const prevAuthorizePublish: AuthorizePublishHandler = aedes.authorizePublish
 
@@ -122,6 +124,9 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   // `client` is emitted before CONNACK is written, so the connect reaches the
   // engine before any SUBSCRIBE or PUBLISH of the new connection.
   const onClient = (client: Client): void => {
+    // A persistent session's filters are back already (Aedes restores them before
+    // this event); the client subscribing to them again must not fetch stored messages.
+    if (!client.clean) restoredBySession.set(client, sessionFilters(client))
     void report({
       type: 'mqtt.connect',
       clientId: client.id,
@@ -144,7 +149,8 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
     for (const s of subs) {
       if (s.qos > 2) continue // 128: refused
       const o = s as Subscription & { nl?: boolean; rap?: boolean; rh?: number }
-      void report({ type: 'mqtt.subscribe', clientId: client.id, filter: s.topic, qos: s.qos, options: { nl: o.nl === true, rap: o.rap === true, rh: o.rh ?? 0 } })
+      const resubscribe = restoredBySession.get(client)?.delete(s.topic) === true
+      void report({ type: 'mqtt.subscribe', clientId: client.id, filter: s.topic, qos: s.qos, resubscribe, options: { nl: o.nl === true, rap: o.rap === true, rh: o.rh ?? 0 } })
     }
   }
   const onUnsubscribe = (filters: string[], client: Client): void => {

@@ -131,9 +131,12 @@ describe('decodeInput of valid events', () => {
     expect(r.right.retain).toBe(true)
   })
 
-  it('subscribe: options default to {nl:false,rap:false,rh:0}', () => {
+  it('subscribe: options default to {nl:false,rap:false,rh:0}, resubscribe to false', () => {
     const r = decodeInput(sub, stamp(1))
-    expect(r).toEqual(E.right({ type: 'mqtt.subscribe', at: 1, clientId: 'c1', filter: 'a/+', qos: 1, options: { nl: false, rap: false, rh: 0 } }))
+    expect(r).toEqual(E.right({ type: 'mqtt.subscribe', at: 1, clientId: 'c1', filter: 'a/+', qos: 1, options: { nl: false, rap: false, rh: 0 }, resubscribe: false }))
+    const again = decodeInput({ ...sub, resubscribe: true }, stamp(1))
+    expect(E.isRight(again) && again.right.type === 'mqtt.subscribe' && again.right.resubscribe).toBe(true)
+    expect(E.isLeft(decodeInput({ ...sub, resubscribe: 'yes' }, stamp(1)))).toBe(true)
     expect(DEFAULT_SUB_OPTIONS).toEqual({ nl: false, rap: false, rh: 0 })
     const withOpts = decodeInput({ ...sub, options: { nl: true, rap: true, rh: 2 } }, stamp(1))
     expect(E.isRight(withOpts) && withOpts.right.type === 'mqtt.subscribe' && withOpts.right.options).toEqual({ nl: true, rap: true, rh: 2 })

@@ -273,3 +273,12 @@ describe('session machine: fetch and storage edge cases', () => {
     expect(r._tag === 'Right' && r.right.type === 'mqtt.ack' && r.right.msgId).toBeNull()
   })
 })
+
+describe('session machine: a filter the broker session already serves', () => {
+  it('does not fetch when the host reports a resubscribe of a restored persistent-session filter', () => {
+    const a = actors()
+    a.step(connect('p', 'k1'))
+    expect(added(a.step(subscribe('p', 'pubsub/x', 1, 3000, true))).fetch).toBe(false)
+    expect(added(a.step(subscribe('p', 'pubsub/y', 1, 3000, false))).fetch).toBe(true)
+  })
+})

@@ -7,8 +7,8 @@ export const connect = (clientId: string, connectionId: string, at = 1000): Mqtt
 export const disconnect = (clientId: string, connectionId: string, at = 2000, reason = 'normal'): MqttDisconnect => ({
   type: 'mqtt.disconnect', clientId, connectionId, at, reason,
 })
-export const subscribe = (clientId: string, filter: string, qos: 0 | 1 | 2 = 1, at = 3000): MqttSubscribe => ({
-  type: 'mqtt.subscribe', clientId, filter, qos, at, options: { nl: false, rap: false, rh: 0 },
+export const subscribe = (clientId: string, filter: string, qos: 0 | 1 | 2 = 1, at = 3000, resubscribe = false): MqttSubscribe => ({
+  type: 'mqtt.subscribe', clientId, filter, qos, at, options: { nl: false, rap: false, rh: 0 }, resubscribe,
 })
 export const unsubscribe = (clientId: string, filter: string, at = 4000): MqttUnsubscribe => ({
   type: 'mqtt.unsubscribe', clientId, filter, at,
