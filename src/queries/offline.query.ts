@@ -12,20 +12,13 @@
  * A message past its expiry (by the engine's clock) is never returned.
  */
 import type { Redis } from 'ioredis'
-import type { QoS } from '../events/input.js'
 import type { OfflineMode } from '../offline/rules.js'
 import type { Keys } from '../redis/keys.js'
 import { callScript, ensureScripts } from '../redis/scripts.js'
+import { decodeMessageHash, type MessageHash } from './message-hash.js'
 import { matchingIndexedTopics } from './topic-index.js'
 
-export interface StoredMessage {
-  readonly id: string
-  readonly from: string
-  readonly topic: string
-  readonly qos: QoS
-  readonly payload: Buffer
-  /** Unix seconds of the publish. */
-  readonly ts: number
+export interface StoredMessage extends MessageHash {
   readonly expiresAt: number
   readonly mode: OfflineMode
 }
@@ -42,13 +35,10 @@ export interface FetchContext {
 }
 
 function decode(h: Record<string, Buffer>, mode: OfflineMode, now: number): StoredMessage | null {
-  const id = h['id']?.toString()
-  const topic = h['topic']?.toString('utf8')
-  const payload = h['payload']
+  const m = decodeMessageHash(h)
   const expiresAt = Number(h['expire_at']?.toString() ?? '0')
-  if (!id || topic === undefined || payload === undefined || expiresAt <= now) return null
-  const q = h['qos']?.toString()
-  return { id, from: h['from']?.toString('utf8') ?? '', topic, qos: q === '2' ? 2 : q === '1' ? 1 : 0, payload, ts: Number(h['ts']?.toString() ?? '0'), expiresAt, mode }
+  if (!m || !m.id || expiresAt <= now) return null
+  return { ...m, expiresAt, mode }
 }
 
 async function readMessages(ctx: FetchContext, ids: readonly string[], mode: OfflineMode): Promise<StoredMessage[]> {
