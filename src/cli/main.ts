@@ -4,6 +4,9 @@
  */
 import { Command, InvalidArgumentError } from 'commander'
 import { createLogger } from '../util/logger.js'
+import type { Durability } from '../log/event-log.js'
+import { printLog } from './log-command.js'
+import { replay, type ReplayOptions } from './replay.js'
 import { serve, type ServeOptions } from './serve.js'
 
 function int(name: string, min: number, max: number) {
@@ -12,6 +15,25 @@ function int(name: string, min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`)
     return n
   }
+}
+
+function durability(v: string): Durability {
+  if (v === 'batch' || v === 'never') return { mode: v }
+  const m = /^interval:(\d+)$/.exec(v)
+  if (m) return { mode: 'interval', everyMs: Number(m[1]) }
+  throw new InvalidArgumentError('--durability must be batch, never or interval:<ms>')
+}
+
+function date(name: string) {
+  return (v: string): number => {
+    const t = Date.parse(v)
+    if (Number.isNaN(t)) throw new InvalidArgumentError(`${name} must be a date/time, e.g. 2026-11-22T10:00:00Z`)
+    return t
+  }
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v]
 }
 
 function pubsubStart(v: string): 'latest' | 'oldest' {
@@ -34,6 +56,9 @@ program
   .option('--max-payload <bytes>', 'largest payload the engine stores', int('--max-payload', 0, 268435455), 1024 * 1024)
   .option('--expired-time <seconds>', 'how long stored offline messages live (EMQX expired_time)', int('--expired-time', 1, 2 ** 31), 7200)
   .option('--pubsub-start <where>', 'where a first pubsub subscription starts: latest or oldest', pubsubStart, 'latest' as const)
+  .option('--log-dir <dir>', 'event log directory (default: <data>/events)')
+  .option('--no-log', 'keep no event log (Redis is then the only copy)')
+  .option('--durability <mode>', 'event log fsync: batch (every batch), interval:<ms>, or never', durability, { mode: 'batch' } as Durability)
   .action(async (opts: ServeOptions) => {
     const logger = createLogger({ pretty: process.stdout.isTTY === true })
     let running
@@ -56,6 +81,43 @@ program
     }
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)
+  })
+
+program
+  .command('replay')
+  .description('rebuild the Redis projections from event logs (several --log for several nodes)')
+  .requiredOption('--log <dir>', 'an event log directory (repeat for several nodes)', collect)
+  .requiredOption('--redis <url>', 'Redis to rebuild')
+  .option('--flush', 'delete every key under the prefix first', false)
+  .option('--from <position>', 'start at this log position (default: after what Redis already has)', int('--from', 1, Number.MAX_SAFE_INTEGER))
+  .option('--prefix <prefix>', 'key prefix to write', 'mqtt:')
+  .action(async (opts: ReplayOptions) => {
+    try {
+      await replay(opts)
+    } catch (err) {
+      process.stderr.write(`mqtt-redis replay: ${err instanceof Error ? err.message : String(err)}\n`)
+      process.exit(1)
+    }
+  })
+
+program
+  .command('log')
+  .description('print the events of a log as JSON lines')
+  .option('--log <dir>', 'event log directory', './data/events')
+  .option('--client <clientId>', 'only this client\'s events')
+  .option('--type <type>', 'only events of this type (repeatable)', collect)
+  .option('--since <time>', 'only events at or after this time', date('--since'))
+  .option('--until <time>', 'only events at or before this time', date('--until'))
+  .option('-f, --follow', 'keep printing new events', false)
+  .action(async (opts: { log: string; client?: string; type?: string[]; since?: number; until?: number; follow: boolean }) => {
+    const ac = new AbortController()
+    process.once('SIGINT', () => ac.abort())
+    try {
+      await printLog(opts.log, { clientId: opts.client, types: opts.type, since: opts.since, until: opts.until }, { follow: opts.follow, signal: ac.signal })
+    } catch (err) {
+      process.stderr.write(`mqtt-redis log: ${err instanceof Error ? err.message : String(err)}\n`)
+      process.exit(1)
+    }
   })
 
 await program.parseAsync(process.argv)

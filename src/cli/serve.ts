@@ -6,6 +6,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { createEngine } from '../engine/engine.js'
+import type { Durability } from '../log/event-log.js'
 import { startAedesBroker } from '../hosts/aedes/broker.js'
 import { RedisServerNotFoundError, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js'
 
@@ -19,6 +20,10 @@ export interface ServeOptions {
   readonly maxPayload: number
   readonly expiredTime: number
   readonly pubsubStart: 'latest' | 'oldest'
+  readonly logDir?: string
+  /** commander's --no-log */
+  readonly log: boolean
+  readonly durability: Durability
 }
 
 export interface Running {
@@ -46,8 +51,16 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     prefix: opts.prefix,
     limits: { maxPayloadBytes: opts.maxPayload },
     offline: { expiredTimeSec: opts.expiredTime, pubsubStart: opts.pubsubStart },
+    ...(opts.log ? { log: { dir: opts.logDir ?? join(opts.data, 'events'), durability: opts.durability } } : {}),
     logger,
   })
+  try {
+    await engine.ready // the log is open and Redis has caught up with it
+  } catch (err) {
+    await engine.close()
+    await embedded?.stop()
+    throw err
+  }
   const broker = await startAedesBroker(engine, opts.host === undefined ? { port: opts.port } : { port: opts.port, host: opts.host })
   logger.info({ port: broker.port, node: engine.node, prefix: opts.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
   let stopping: Promise<void> | null = null

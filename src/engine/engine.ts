@@ -23,7 +23,10 @@ import type { DomainEvent } from '../events/domain.js'
 import { EngineClosedError, type InputError, type InputErrorCode } from '../events/errors.js'
 import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
-import { applyWrites } from '../redis/apply.js'
+import { openEventLog, type Durability, type EventLog } from '../log/event-log.js'
+import { readEventLog } from '../log/reader.js'
+import { applyLog, checkpointOf } from '../replay/apply-log.js'
+import { applyWrites, type Checkpoint } from '../redis/apply.js'
 import { connectRedis, type RedisTarget } from '../redis/connect.js'
 import { createKeys, DEFAULT_PREFIX, type Keys } from '../redis/keys.js'
 import { callScript, ensureScripts } from '../redis/scripts.js'
@@ -61,6 +64,14 @@ export interface EngineOptions {
    * of an expired pubsub message still moves the cursor past it. Default 600000.
    */
   readonly sweepGraceMs?: number
+  /**
+   * The durable event log. With it, every batch of domain events is appended
+   * (and fsynced, by default) before its projection is applied, Redis keeps a
+   * checkpoint of the last applied position in the same transaction, and at
+   * startup the engine applies the log suffix Redis lacks. Without it, Redis
+   * is the only copy.
+   */
+  readonly log?: { readonly dir: string; readonly durability?: Durability; readonly segmentBytes?: number }
 }
 
 export interface SubmitOk {
@@ -83,6 +94,8 @@ export interface EngineStats {
 }
 
 export interface Engine {
+  /** Resolves once the log is open and Redis has caught up with it; rejects if the log cannot be used (e.g. corrupt). */
+  readonly ready: Promise<void>
   readonly node: string
   readonly keys: Keys
   readonly redis: Redis
@@ -153,10 +166,35 @@ export function createEngine(options: EngineOptions = {}): Engine {
   let inFlight = 0
   let closing: Promise<void> | null = null
 
+  let log: EventLog | null = null
+  const ready: Promise<void> = (async () => {
+    if (!options.log) return
+    log = await openEventLog({ dir: options.log.dir, logger, ...(options.log.durability ? { durability: options.log.durability } : {}), ...(options.log.segmentBytes ? { segmentBytes: options.log.segmentBytes } : {}) })
+    const applied = await checkpointOf(redis, keys, node)
+    if (log.lastPosition() > applied) {
+      const r = await applyLog(redis, keys, readEventLog(options.log.dir, { from: applied + 1 }))
+      logger.info({ from: applied + 1, applied: r.applied }, 'redis caught up with the event log')
+    }
+  })()
+  let readyError: Error | null = null
+  ready.catch((err: unknown) => {
+    readyError = err instanceof Error ? err : new Error(String(err))
+    logger.error({ err: readyError.message }, 'the event log cannot be used')
+  })
+
   const commit = async (batch: readonly Decided[]): Promise<void> => {
+    await ready
+    const events: DomainEvent[] = []
+    for (const d of batch) for (const e of d.events) events.push(e)
     const writes = []
-    for (const d of batch) for (const e of d.events) writes.push(...project(e, keys))
-    const result = await applyWrites(redis, writes)
+    for (const e of events) writes.push(...project(e, keys))
+    let checkpoints: Checkpoint[] = []
+    if (log && events.length > 0) {
+      // The log first: once appended, a crash before Redis has the writes loses nothing.
+      const { last } = await log.append(events)
+      checkpoints = [{ key: keys.checkpoint(), node, position: last }]
+    }
+    const result = await applyWrites(redis, writes, checkpoints)
     counters.batches++
     counters.redisCommands += result.commands
     if (result.errors.length > 0) {
@@ -213,6 +251,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
 
   const engine: Engine = {
+    ready,
     node,
     keys,
     redis,
@@ -221,6 +260,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     submit(raw: unknown): Promise<SubmitResult> {
       if (closing) return Promise.reject(new EngineClosedError())
+      if (readyError) return Promise.reject(readyError)
       const decoded = decodeInput(raw, stamp, limits)
       if (E.isLeft(decoded)) {
         const err = decoded.left
@@ -272,10 +312,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (closing) return closing
       closing = (async () => {
         clearInterval(sweeper)
-        await engine.flush()
-        input$.complete()
-        await pipelineDone
+        await ready.catch(() => undefined)
+        // With an unusable log nothing can be written: do not wait for batches that never will be.
+        if (!readyError) {
+          await engine.flush()
+          input$.complete()
+          await pipelineDone
+        }
         await Promise.allSettled([...reactions])
+        await (log as EventLog | null)?.close()
         hosts.clear()
         actors.stopAll()
         pressure$.complete()

@@ -48,19 +48,30 @@ export function queueWrite(p: ChainableCommander, w: RedisWrite): void {
   }
 }
 
+/** Where a node's log has been applied up to, written in the same transaction as the writes it covers. */
+export interface Checkpoint {
+  readonly key: string
+  readonly node: string
+  readonly position: number
+}
+
 /**
- * Send every write in one pipeline and wait for all replies. Rejects only when
- * the connection itself fails; per-command errors come back in the result.
+ * Send every write in one round trip and wait for all replies. With a
+ * checkpoint, the writes and the checkpoint go in one MULTI/EXEC: Redis has
+ * either both or neither, so a crash between them cannot make the engine
+ * skip or lose a batch. Rejects only when the connection itself fails;
+ * per-command errors come back in the result.
  */
-export async function applyWrites(redis: Redis, writes: readonly RedisWrite[]): Promise<ApplyResult> {
-  if (writes.length === 0) return { commands: 0, errors: [] }
+export async function applyWrites(redis: Redis, writes: readonly RedisWrite[], checkpoints: readonly Checkpoint[] = []): Promise<ApplyResult> {
+  if (writes.length === 0 && checkpoints.length === 0) return { commands: 0, errors: [] }
   ensureScripts(redis)
-  const p = redis.pipeline()
+  const p = checkpoints.length > 0 ? redis.multi() : redis.pipeline()
   for (const w of writes) queueWrite(p, w)
+  for (const c of checkpoints) p.hset(c.key, c.node, String(c.position))
   const replies = (await p.exec()) ?? []
   const errors: Array<{ write: RedisWrite; error: Error }> = []
   replies.forEach(([err], i) => {
-    if (err) errors.push({ write: writes[i] as RedisWrite, error: err })
+    if (err && i < writes.length) errors.push({ write: writes[i] as RedisWrite, error: err })
   })
-  return { commands: writes.length, errors }
+  return { commands: writes.length + checkpoints.length, errors }
 }

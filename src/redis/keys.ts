@@ -45,6 +45,8 @@ export interface Keys {
   cursor(clientId: string): string
   /** Hash filter -> sequence where the client's pubsub subscription started. */
   since(clientId: string): string
+  /** Hash node -> position of the last event of that node's log applied to Redis. */
+  checkpoint(): string
 }
 
 /** One row of the key table in the README; a test checks the two agree. */
@@ -75,6 +77,7 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): Keys {
     holding: (clientId) => `${prefix}idx:holding:${clientId}`,
     cursor: (clientId) => `${prefix}idx:cursor:${clientId}`,
     since: (clientId) => `${prefix}idx:since:${clientId}`,
+    checkpoint: () => `${prefix}idx:checkpoint`,
   }
 }
 
@@ -98,5 +101,6 @@ export function keyTable(): readonly KeyDoc[] {
     { pattern: k.holding('${clientid}'), type: 'set', holds: '`topic\\0msgid` a queue consumer holds; released on disconnect' },
     { pattern: k.cursor('${clientid}'), type: 'hash', holds: 'topic -> sequence of the last acknowledged pubsub message' },
     { pattern: k.since('${clientid}'), type: 'hash', holds: 'pubsub filter -> sequence its subscription started at' },
+    { pattern: k.checkpoint(), type: 'hash', holds: 'node -> position of the last event of its log applied, written in the same MULTI/EXEC as the writes' },
   ]
 }

@@ -2,6 +2,9 @@
  * `mqtt-redis serve` as a real child process, the way a user runs it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../../src/redis/embedded.js'
 
@@ -18,7 +21,10 @@ export interface Served {
 
 export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Served> {
   const port = await freePort()
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...args], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Each server its own data directory (event log), unless the test names one.
+  const own = args.includes('--data') ? null : mkdtempSync(join(tmpdir(), 'mqtt-redis-serve-'))
+  const data = own ? ['--data', own] : []
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...data, ...args], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (b: Buffer) => void (out += b.toString()))
   child.stderr?.on('data', (b: Buffer) => void (out += b.toString()))
@@ -41,7 +47,9 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
     output: () => out,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      return exited
+      const code = await exited
+      if (own) rmSync(own, { recursive: true, force: true })
+      return code
     },
   }
 }
