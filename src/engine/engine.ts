@@ -16,17 +16,14 @@ import type { Redis } from 'ioredis'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { BehaviorSubject, Subject, groupBy, map, mergeMap, type Observable } from 'rxjs'
-import { project } from '../../projections/index.js'
-import { writeKey } from '../../projections/writes.js'
 import { decodeInput, DEFAULT_LIMITS, type DecodeLimits, type Stamp } from '../events/decode.js'
 import type { DomainEvent } from '../events/domain.js'
 import { EngineClosedError, type InputError, type InputErrorCode } from '../events/errors.js'
 import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
-import { openEventLog, type Durability, type EventLog } from '../log/event-log.js'
-import { readEventLog } from '../log/reader.js'
-import { applyLog, checkpointOf } from '../replay/apply-log.js'
-import { applyWrites, type Checkpoint } from '../redis/apply.js'
+import type { Durability, EventLog } from '../log/event-log.js'
+import { createCommit } from './commit.js'
+import { openAndCatchUp } from './startup.js'
 import { connectRedis, type RedisTarget } from '../redis/connect.js'
 import { createKeys, DEFAULT_PREFIX, type Keys } from '../redis/keys.js'
 import { callScript, ensureScripts } from '../redis/scripts.js'
@@ -166,43 +163,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
   let inFlight = 0
   let closing: Promise<void> | null = null
 
-  let log: EventLog | null = null
-  const ready: Promise<void> = (async () => {
-    if (!options.log) return
-    log = await openEventLog({ dir: options.log.dir, logger, ...(options.log.durability ? { durability: options.log.durability } : {}), ...(options.log.segmentBytes ? { segmentBytes: options.log.segmentBytes } : {}) })
-    const applied = await checkpointOf(redis, keys, node)
-    if (log.lastPosition() > applied) {
-      const r = await applyLog(redis, keys, readEventLog(options.log.dir, { from: applied + 1 }))
-      logger.info({ from: applied + 1, applied: r.applied }, 'redis caught up with the event log')
-    }
-  })()
+  const logOpened: Promise<EventLog | null> = options.log ? openAndCatchUp(options.log, { redis, keys, node, logger }) : Promise.resolve(null)
+  const ready: Promise<void> = logOpened.then(() => undefined)
   let readyError: Error | null = null
   ready.catch((err: unknown) => {
     readyError = err instanceof Error ? err : new Error(String(err))
     logger.error({ err: readyError.message }, 'the event log cannot be used')
   })
-
-  const commit = async (batch: readonly Decided[]): Promise<void> => {
-    await ready
-    const events: DomainEvent[] = []
-    for (const d of batch) for (const e of d.events) events.push(e)
-    const writes = []
-    for (const e of events) writes.push(...project(e, keys))
-    let checkpoints: Checkpoint[] = []
-    if (log && events.length > 0) {
-      // The log first: once appended, a crash before Redis has the writes loses nothing.
-      const { last } = await log.append(events)
-      checkpoints = [{ key: keys.checkpoint(), node, position: last }]
-    }
-    const result = await applyWrites(redis, writes, checkpoints)
-    counters.batches++
-    counters.redisCommands += result.commands
-    if (result.errors.length > 0) {
-      counters.redisCommandErrors += result.errors.length
-      const first = result.errors[0]
-      logger.error({ errors: result.errors.length, key: first ? writeKey(first.write) : undefined, err: first?.error.message }, 'redis refused some writes of a batch')
-    }
-  }
+  const commit = createCommit<Decided>({ redis, keys, node, logger, counters, log: logOpened })
 
   const settle = (batch: readonly Decided[]): void => {
     for (const d of batch) {
@@ -320,7 +288,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           await pipelineDone
         }
         await Promise.allSettled([...reactions])
-        await (log as EventLog | null)?.close()
+        await (await logOpened.catch(() => null))?.close()
         hosts.clear()
         actors.stopAll()
         pressure$.complete()

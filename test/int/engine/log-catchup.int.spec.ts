@@ -1,0 +1,83 @@
+/**
+ * The engine with its event log: a crash between the log append and the
+ * projection loses nothing, and a Redis outage never appends a batch twice.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createEngine } from '../../../src/engine/engine.js'
+import type { DomainEvent } from '../../../src/events/domain.js'
+import { openEventLog } from '../../../src/log/event-log.js'
+import { readEventLog } from '../../../src/log/reader.js'
+import { createLogger } from '../../../src/util/logger.js'
+import { useRedis } from '../../support/redis.js'
+
+const redis = useRedis()
+const dirs: string[] = []
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'mqtt-redis-catchup-'))
+  dirs.push(d)
+  return d
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+const logger = createLogger({ level: 'silent' })
+
+describe('engine + event log', () => {
+  it('applies at startup exactly the log suffix Redis lacks (a crash after the append, before the projection)', async () => {
+    const dir = tmp()
+    const a = createEngine({ redis: redis.url, prefix: 'cu:', node: 'n1', logger, log: { dir } })
+    await a.submit({ type: 'mqtt.subscribe', clientId: 'early', filter: 'e/#', qos: 1 })
+    await a.close()
+    expect(await redis.client.hget('cu:idx:checkpoint', 'n1')).toBe('1')
+
+    // As if the engine had appended these and died before Redis got them.
+    const log = await openEventLog({ dir })
+    const late: DomainEvent = {
+      type: 'SubscriptionAdded',
+      data: { filter: 'l/#', qos: 2, options: { nl: false, rap: false, rh: 0 }, fetch: true, pubsubStart: null },
+      meta: { clientId: 'late', node: 'n1', seq: 1, at: Date.now() },
+    }
+    await log.append([late])
+    await log.close()
+    expect(await redis.client.exists('cu:sub:late')).toBe(0)
+
+    const b = createEngine({ redis: redis.url, prefix: 'cu:', node: 'n1', logger, log: { dir } })
+    await b.ready
+    expect(await redis.client.hgetall('cu:sub:late')).toEqual({ 'l/#': '2' })
+    expect(await redis.client.hget('cu:idx:checkpoint', 'n1')).toBe('2')
+    await b.submit({ type: 'mqtt.subscribe', clientId: 'after', filter: 'a', qos: 0 })
+    await b.close()
+    expect(await redis.client.hget('cu:idx:checkpoint', 'n1')).toBe('3')
+  })
+
+  it('while Redis refuses the writes, batches are retried but appended to the log once', async () => {
+    const dir = tmp()
+    const e = createEngine({ redis: redis.url, prefix: 'once:', node: 'n1', logger, log: { dir } })
+    await e.ready
+    // Out of memory: Redis aborts every transaction (EXECABORT), so commits fail and are retried.
+    await redis.client.config('SET', 'maxmemory', '1')
+    const pending = []
+    for (let i = 0; i < 50; i++) pending.push(e.submit({ type: 'mqtt.subscribe', clientId: `c${i}`, filter: 'f', qos: 1 }))
+    await new Promise((r) => setTimeout(r, 700)) // several failed tries
+    expect(await redis.client.exists('once:sub:c0')).toBe(0)
+    await redis.client.config('SET', 'maxmemory', '0')
+    await Promise.all(pending)
+    await e.close()
+    const positions: number[] = []
+    for await (const r of readEventLog(dir)) positions.push(r.position)
+    expect(positions).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+    expect(await redis.client.hget('once:idx:checkpoint', 'n1')).toBe('50')
+  })
+
+  it('refuses to start on a log another process holds', async () => {
+    const dir = tmp()
+    const { writeFileSync, mkdirSync } = await import('node:fs')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'LOCK'), String(process.ppid)) // a live process that is not us
+    const e = createEngine({ redis: redis.url, prefix: 'lock:', node: 'n1', logger, log: { dir } })
+    await expect(e.ready).rejects.toThrow(/in use by process/)
+    await expect(e.submit({ type: 'mqtt.subscribe', clientId: 'x', filter: 'f', qos: 0 })).rejects.toThrow(/in use/)
+    await e.close()
+  })
+})
