@@ -38,17 +38,25 @@ export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<
   let writes: RedisWrite[] = []
   let inBatch = new Map<string, number>()
   let count = 0
+  // Two batches in flight at most: while Redis applies one (on one connection,
+  // so in order), the next is read, decoded and projected here.
+  let previous: Promise<void> = Promise.resolve()
   const flush = async (): Promise<void> => {
     if (count === 0) return
     const checkpoints: Checkpoint[] = [...inBatch].map(([node, position]) => ({ key: keys.checkpoint(), node, position }))
-    const r = await applyWrites(redis, writes, checkpoints)
-    commandErrors += r.errors.length
-    applied += count
-    for (const [node, position] of inBatch) positions.set(node, position)
+    const sent = count
+    const covered = inBatch
+    const applying = applyWrites(redis, writes, checkpoints).then((r) => {
+      commandErrors += r.errors.length
+      applied += sent
+      for (const [node, position] of covered) positions.set(node, position)
+      opts.onProgress?.(applied)
+    })
     writes = []
     inBatch = new Map()
     count = 0
-    opts.onProgress?.(applied)
+    await previous
+    previous = applying
   }
   for await (const rec of records) {
     for (const w of project(rec.event, keys)) writes.push(w)
@@ -57,6 +65,7 @@ export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<
     if (count >= size) await flush()
   }
   await flush()
+  await previous
   return { applied, commandErrors, positions }
 }
 

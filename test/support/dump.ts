@@ -21,9 +21,16 @@ export async function dumpKeys(redis: Redis, pattern = '*'): Promise<Dump> {
   return out
 }
 
-/** TTLs may differ by a second between two dumps taken a moment apart. */
-export function withCoarseTtl(d: Dump): Dump {
+/**
+ * The two dumps with each TTL of `b` replaced by `a`'s when they differ by at
+ * most a second (two dumps taken a moment apart), so `toEqual` compares TTLs
+ * to the second and shows any real difference.
+ */
+export function alignTtls(a: Dump, b: Dump): [Dump, Dump] {
   const out: Dump = {}
-  for (const [k, v] of Object.entries(d)) out[k] = { ...v, ttl: v.ttl < 0 ? v.ttl : Math.round(v.ttl / 10) }
-  return out
+  for (const [k, v] of Object.entries(b)) {
+    const t = a[k]?.ttl
+    out[k] = t !== undefined && t >= 0 && v.ttl >= 0 && Math.abs(t - v.ttl) <= 1 ? { ...v, ttl: t } : v
+  }
+  return [a, out]
 }
