@@ -47,7 +47,7 @@ program.name('mqtt-redis').description('Persist MQTT broker state into Redis, in
 program
   .command('serve')
   .description('run an MQTT broker (Aedes) whose state the engine keeps in Redis')
-  .option('-p, --port <port>', 'MQTT TCP port', int('--port', 0, 65535), 1883)
+  .option('-p, --port <port>', 'MQTT TCP port (default 1883; if it is taken and no --port is given, a free port)', int('--port', 0, 65535))
   .option('--host <address>', 'address to listen on (default: all)')
   .option('--redis <url>', 'Redis URL (default: REDIS_URL, else an embedded redis-server)')
   .option('--data <dir>', 'data directory (the embedded redis-server keeps its files in <dir>/redis)', './data')

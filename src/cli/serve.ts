@@ -5,13 +5,14 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { createEngine } from '../engine/engine.js'
+import { createEngine, type Engine } from '../engine/engine.js'
 import type { Durability } from '../log/event-log.js'
-import { startAedesBroker } from '../hosts/aedes/broker.js'
+import { startAedesBroker, type HostedBroker } from '../hosts/aedes/broker.js'
 import { RedisServerNotFoundError, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js'
 
 export interface ServeOptions {
-  readonly port: number
+  /** Absent: 1883, or a free port when 1883 is taken. */
+  readonly port?: number
   readonly host?: string
   readonly redis?: string
   readonly data: string
@@ -30,6 +31,33 @@ export interface Running {
   readonly port: number
   readonly redisUrl: string
   stop(): Promise<void>
+}
+
+const MQTT_PORT = 1883
+
+function inUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE'
+}
+
+/** The broker on --port; with no --port, on 1883, or on a free port if 1883 is taken (said in one line). */
+async function listen(engine: Engine, opts: ServeOptions, logger: Logger): Promise<HostedBroker> {
+  const at = (port: number) => startAedesBroker(engine, opts.host === undefined ? { port } : { port, host: opts.host })
+  if (opts.port !== undefined) {
+    try {
+      return await at(opts.port)
+    } catch (err) {
+      if (inUse(err)) throw new Error(`port ${opts.port} is already in use (another MQTT broker?); choose another with --port`)
+      throw err
+    }
+  }
+  try {
+    return await at(MQTT_PORT)
+  } catch (err) {
+    if (!inUse(err)) throw err
+    const broker = await at(0)
+    logger.warn({ port: broker.port }, `port ${MQTT_PORT} is already in use (another MQTT broker?): listening on ${broker.port} instead; pass --port to choose`)
+    return broker
+  }
 }
 
 export async function serve(opts: ServeOptions, logger: Logger): Promise<Running> {
@@ -61,7 +89,14 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     await embedded?.stop()
     throw err
   }
-  const broker = await startAedesBroker(engine, opts.host === undefined ? { port: opts.port } : { port: opts.port, host: opts.host })
+  let broker
+  try {
+    broker = await listen(engine, opts, logger)
+  } catch (err) {
+    await engine.close()
+    await embedded?.stop()
+    throw err
+  }
   logger.info({ port: broker.port, node: engine.node, prefix: opts.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
   let stopping: Promise<void> | null = null
   return {

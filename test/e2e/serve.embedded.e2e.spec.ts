@@ -76,6 +76,25 @@ describe('serve on its embedded redis-server', () => {
     expect(res.out).toMatch(/apt-get install redis-server/)
   })
 
+  it('a --port that is taken stops startup with a clear message and leaves no redis-server behind', async () => {
+    const { createServer } = await import('node:net')
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const data = tmp()
+      const res = await run(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', data], 15_000)
+      expect(res.code).toBe(1)
+      expect(res.stderr).toMatch(new RegExp(`port ${port} is already in use`))
+      // The embedded redis-server it had started is stopped again.
+      const pidFile = join(data, 'redis', 'redis.pid')
+      const { existsSync } = await import('node:fs')
+      expect(existsSync(pidFile)).toBe(false)
+    } finally {
+      blocker.close()
+    }
+  })
+
   it('rejects a bad option with a clear message', async () => {
     const res = await run(process.execPath, [CLI, 'serve', '--port', 'abc'])
     expect(res.code).not.toBe(0)

@@ -36,13 +36,20 @@ export async function startAedesBroker(engine: Engine, opts: HostedBrokerOptions
   const aedes = await Aedes.createBroker({ id: engine.node, persistence: retainedByEngine(memory()) })
   const detach = attachAedes(engine, aedes)
   const server = createServer(aedes.handle)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 1883, opts.host, () => {
-      server.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(opts.port ?? 1883, opts.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (err) {
+    // Nothing listens: undo the broker so it holds no timers and no engine hooks.
+    detach()
+    await new Promise<void>((r) => aedes.close(() => r()))
+    throw err
+  }
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : (opts.port ?? 1883)
   let closing: Promise<void> | null = null
