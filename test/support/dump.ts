@@ -1,10 +1,12 @@
 /**
- * A comparable dump of every key in a Redis database: type, value and TTL
- * (to the second), for "the rebuilt state equals the live one" tests.
+ * A comparable dump of every key in a Redis database: type, value and expiry,
+ * for "the rebuilt state equals the live one" tests. The expiry is absolute
+ * (PEXPIRETIME, to the second), so two dumps taken some seconds apart compare
+ * equal when the keys expire at the same moment; a TTL would drift.
  */
 import type { Redis } from 'ioredis'
 
-export type Dump = Record<string, { type: string; value: unknown; ttl: number }>
+export type Dump = Record<string, { type: string; value: unknown; expiresAtSec: number }>
 
 export async function dumpKeys(redis: Redis, pattern = '*'): Promise<Dump> {
   const out: Dump = {}
@@ -16,21 +18,8 @@ export async function dumpKeys(redis: Redis, pattern = '*'): Promise<Dump> {
     else if (type === 'set') value = (await redis.smembers(key)).sort()
     else if (type === 'string') value = (await redis.getBuffer(key))?.toString('base64')
     else value = type
-    out[key] = { type, value, ttl: await redis.ttl(key) }
+    const at = Number(await redis.call('PEXPIRETIME', key))
+    out[key] = { type, value, expiresAtSec: at < 0 ? at : Math.floor(at / 1000) }
   }
   return out
-}
-
-/**
- * The two dumps with each TTL of `b` replaced by `a`'s when they differ by at
- * most a second (two dumps taken a moment apart), so `toEqual` compares TTLs
- * to the second and shows any real difference.
- */
-export function alignTtls(a: Dump, b: Dump): [Dump, Dump] {
-  const out: Dump = {}
-  for (const [k, v] of Object.entries(b)) {
-    const t = a[k]?.ttl
-    out[k] = t !== undefined && t >= 0 && v.ttl >= 0 && Math.abs(t - v.ttl) <= 1 ? { ...v, ttl: t } : v
-  }
-  return [a, out]
 }
