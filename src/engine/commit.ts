@@ -1,9 +1,13 @@
 /**
- * Committing one batch of decided events: append to the log (when there is
- * one), then apply the projections' writes and the checkpoint to Redis in
- * one transaction. The group-commit operator retries a failed commit with the
- * same batch; the log append is remembered per batch so a retry (Redis was
- * away) applies the writes again but never appends the events twice.
+ * Committing decided events, in two steps that run one after the other:
+ *
+ * 1. `append`: a batch goes to the event log (when there is one) and gets the
+ *    position of its last event. Once appended, it is durable: if Redis is
+ *    away, the engine may acknowledge it to the host already.
+ * 2. `apply`: one or more appended batches become the projections' writes and
+ *    the checkpoint, in one MULTI/EXEC. The group-commit operator retries a
+ *    failed apply with the same units; nothing is appended twice, because
+ *    appending is a step of its own.
  */
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -30,24 +34,36 @@ export interface CommitDeps {
   readonly log: Promise<EventLog | null>
 }
 
-export function createCommit<T extends { readonly events: readonly DomainEvent[] }>(deps: CommitDeps): (batch: readonly T[]) => Promise<void> {
-  const appended = new WeakMap<readonly T[], number>()
+interface HasEvents {
+  readonly events: readonly DomainEvent[]
+}
+
+/** A batch after step 1: `last` is its last log position, 0 when it added nothing to a log. */
+export interface Appended<T> {
+  readonly batch: readonly T[]
+  readonly last: number
+}
+
+export function createAppend<T extends HasEvents>(deps: CommitDeps): (batch: readonly T[]) => Promise<number> {
   return async (batch) => {
     const log = await deps.log
+    if (!log) return 0
     const events: DomainEvent[] = []
     for (const d of batch) for (const e of d.events) events.push(e)
+    if (events.length === 0) return 0
+    return (await log.append(events)).last
+  }
+}
+
+export function createApply<T extends HasEvents>(deps: CommitDeps): (units: readonly Appended<T>[]) => Promise<void> {
+  return async (units) => {
     const writes: RedisWrite[] = []
-    for (const e of events) for (const w of project(e, deps.keys)) writes.push(w)
-    let checkpoints: Checkpoint[] = []
-    if (log && events.length > 0) {
-      // The log first: once appended, a crash before Redis has the writes loses nothing.
-      let last = appended.get(batch)
-      if (last === undefined) {
-        last = (await log.append(events)).last
-        appended.set(batch, last)
-      }
-      checkpoints = [{ key: deps.keys.checkpoint(), node: deps.node, position: last }]
+    let last = 0
+    for (const u of units) {
+      for (const d of u.batch) for (const e of d.events) for (const w of project(e, deps.keys)) writes.push(w)
+      if (u.last > last) last = u.last
     }
+    const checkpoints: Checkpoint[] = last > 0 ? [{ key: deps.keys.checkpoint(), node: deps.node, position: last }] : []
     const result = await applyWrites(deps.redis, writes, checkpoints)
     deps.counters.batches++
     deps.counters.redisCommands += result.commands

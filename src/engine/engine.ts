@@ -15,14 +15,15 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Redis } from 'ioredis'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { BehaviorSubject, Subject, groupBy, map, mergeMap, type Observable } from 'rxjs'
+import { BehaviorSubject, Subject, groupBy, map, mergeMap, tap, type Observable } from 'rxjs'
 import { decodeInput, DEFAULT_LIMITS, type DecodeLimits, type Stamp } from '../events/decode.js'
 import type { DomainEvent } from '../events/domain.js'
 import { EngineClosedError, type InputError, type InputErrorCode } from '../events/errors.js'
 import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
 import type { Durability, EventLog } from '../log/event-log.js'
-import { createCommit } from './commit.js'
+import { createAppend, createApply, type Appended } from './commit.js'
+import { watchRedis } from './redis-health.js'
 import { openAndCatchUp } from './startup.js'
 import { connectRedis, type RedisTarget } from '../redis/connect.js'
 import { createKeys, DEFAULT_PREFIX, type Keys } from '../redis/keys.js'
@@ -126,6 +127,8 @@ interface Envelope {
 interface Decided {
   readonly envelope: Envelope
   readonly events: DomainEvent[]
+  /** The host has been told (once in Redis, or once in the log while Redis is away). */
+  acked: boolean
 }
 
 /**
@@ -170,15 +173,42 @@ export function createEngine(options: EngineOptions = {}): Engine {
     readyError = err instanceof Error ? err : new Error(String(err))
     logger.error({ err: readyError.message }, 'the event log cannot be used')
   })
-  const commit = createCommit<Decided>({ redis, keys, node, logger, counters, log: logOpened })
+  const commitDeps = { redis, keys, node, logger, counters, log: logOpened }
+  const append = createAppend<Decided>(commitDeps)
+  const apply = createApply<Decided>(commitDeps)
 
-  const settle = (batch: readonly Decided[]): void => {
-    for (const d of batch) {
-      counters.domainEvents += d.events.length
-      d.envelope.resolve(E.right({ input: d.envelope.input, events: d.events }))
-      for (const e of d.events) runReactions(e)
+  /** Tell the host its event is safe: in Redis, or (while Redis is away) in the log. */
+  const acknowledge = (d: Decided): void => {
+    if (d.acked) return
+    d.acked = true
+    d.envelope.resolve(E.right({ input: d.envelope.input, events: d.events }))
+  }
+  const redisHealth = watchRedis(redis, logger, options.log !== undefined)
+  /** Appended to the log, not yet in Redis. */
+  const appendedOnly = new Set<Appended<Decided>>()
+  redisHealth.down$.subscribe((down) => {
+    if (!down || !options.log) return
+    // Redis went away: what is already in the log is acknowledged now.
+    for (const u of appendedOnly) u.batch.forEach(acknowledge)
+  })
+  const onAppended = (u: Appended<Decided>): void => {
+    if (u.last > 0 && redisHealth.down$.value) u.batch.forEach(acknowledge)
+    else if (u.last > 0) appendedOnly.add(u)
+  }
+
+  const settle = (units: readonly Appended<Decided>[]): void => {
+    redisHealth.succeeded()
+    let n = 0
+    for (const u of units) {
+      appendedOnly.delete(u)
+      for (const d of u.batch) {
+        n++
+        counters.domainEvents += d.events.length
+        acknowledge(d)
+        for (const e of d.events) runReactions(e)
+      }
     }
-    inFlight -= batch.length
+    inFlight -= n
     if (pressure$.value && inFlight <= lowWaterMark) pressure$.next(false)
     while (waiters.length > 0 && inFlight < highWaterMark) waiters.shift()?.()
     if (inFlight === 0) while (idle.length > 0) idle.shift()?.()
@@ -200,11 +230,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
         // client's stream; the actor step is synchronous today, and a group is
         // where an asynchronous step (rehydrating a sleeping actor) would wait.
         groupBy((env) => env.input.clientId),
-        mergeMap((client$) => client$.pipe(map((envelope): Decided => ({ envelope, events: actors.step(envelope.input) })))),
-        groupCommit(commit, {
+        mergeMap((client$) => client$.pipe(map((envelope): Decided => ({ envelope, events: actors.step(envelope.input), acked: false })))),
+        // Step 1: the log. Step 2: Redis, several appended batches per round trip.
+        groupCommit(append, {
           maxBatch: options.maxBatch ?? 2000,
           retryDelayMs: 200,
-          onRetry: (err, attempt) => logger.warn({ err: String(err), attempt }, 'writing a batch to redis failed; retrying'),
+          onRetry: (err, attempt) => logger.error({ err: String(err), attempt }, 'appending a batch to the event log failed; retrying'),
+        }),
+        map(({ batch, result }): Appended<Decided> => ({ batch, last: result })),
+        tap(onAppended),
+        groupCommit(apply, {
+          maxBatch: 8,
+          retryDelayMs: 200,
+          onRetry: (err, attempt) => {
+            redisHealth.failed()
+            logger.warn({ err: String(err), attempt }, 'writing a batch to redis failed; retrying')
+          },
         }),
       )
       .subscribe({ next: ({ batch }) => settle(batch), error: reject, complete: resolve })
@@ -292,6 +333,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         hosts.clear()
         actors.stopAll()
         pressure$.complete()
+        redisHealth.stop()
         if (owned) await redis.quit().catch(() => redis.disconnect())
       })()
       return closing

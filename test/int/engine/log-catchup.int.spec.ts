@@ -70,6 +70,33 @@ describe('engine + event log', () => {
     expect(await redis.client.hget('once:idx:checkpoint', 'n1')).toBe('50')
   })
 
+  it('while Redis is stopped, acknowledges from the log up to the bound, then slows the host; loses nothing', async () => {
+    const dir = tmp()
+    const lines: string[] = []
+    const { pino } = await import('pino')
+    const captured = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) })
+    const e = createEngine({ redis: redis.url, prefix: 'down:', node: 'n1', logger: captured, highWaterMark: 40, log: { dir } })
+    await e.ready
+    await e.submit({ type: 'mqtt.subscribe', clientId: 'warm', filter: 'w', qos: 0 })
+    await redis.stop()
+    let acked = 0
+    const all = []
+    for (let i = 0; i < 100; i++) all.push(e.submit({ type: 'mqtt.subscribe', clientId: `c${i}`, filter: `f/${i}`, qos: 1 }).then(() => acked++))
+    await new Promise((r) => setTimeout(r, 600))
+    // Acknowledged from the log, but no more than the in-flight bound: the rest waits.
+    expect(acked).toBeGreaterThan(0)
+    expect(acked).toBeLessThanOrEqual(40)
+    expect(e.stats().inFlight).toBeLessThanOrEqual(40)
+    expect(lines.some((l) => l.includes('acknowledged from the event log'))).toBe(true)
+    await redis.restart() // empty: it kept nothing on disk
+    await Promise.all(all)
+    await e.close()
+    for (let i = 0; i < 100; i++) expect(await redis.client.hget(`down:sub:c${i}`, `f/${i}`)).toBe('1')
+    const positions: number[] = []
+    for await (const r of readEventLog(dir)) positions.push(r.position)
+    expect(positions).toHaveLength(101)
+  })
+
   it('refuses to start on a log another process holds', async () => {
     const dir = tmp()
     const { writeFileSync, mkdirSync } = await import('node:fs')
