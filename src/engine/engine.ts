@@ -12,21 +12,20 @@
  * accepted is dropped; while Redis is away, batches are retried until it is back.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Redis } from 'ioredis'
 import { hostname } from 'node:os'
-import type { Logger } from 'pino'
-import { BehaviorSubject, Subject, groupBy, map, mergeMap, tap, type Observable } from 'rxjs'
+import { BehaviorSubject, Subject, groupBy, map, mergeMap, tap } from 'rxjs'
 import { decodeInput, DEFAULT_LIMITS, type DecodeLimits, type Stamp } from '../events/decode.js'
 import type { DomainEvent } from '../events/domain.js'
-import { EngineClosedError, type InputError, type InputErrorCode } from '../events/errors.js'
+import { EngineClosedError, type InputErrorCode } from '../events/errors.js'
 import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
-import type { Durability, EventLog } from '../log/event-log.js'
+import type { EventLog } from '../log/event-log.js'
+import type { Engine, EngineOptions, SubmitResult } from './engine-types.js'
 import { createAppend, createApply, type Appended } from './commit.js'
 import { watchRedis } from './redis-health.js'
 import { openAndCatchUp } from './startup.js'
-import { connectRedis, type RedisTarget } from '../redis/connect.js'
-import { createKeys, DEFAULT_PREFIX, type Keys } from '../redis/keys.js'
+import { connectRedis } from '../redis/connect.js'
+import { createKeys, DEFAULT_PREFIX } from '../redis/keys.js'
 import { callScript, ensureScripts } from '../redis/scripts.js'
 import { DEFAULT_OFFLINE_RULES, type OfflineRules } from '../offline/rules.js'
 import { Fifo } from '../util/fifo.js'
@@ -36,88 +35,7 @@ import { SessionActors } from './actors.js'
 import { groupCommit } from './group-commit.js'
 import { react } from './reactions.js'
 
-export interface EngineOptions {
-  /** Redis URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
-  readonly redis?: RedisTarget
-  /** Key prefix, default `mqtt:`. */
-  readonly prefix?: string
-  /** This engine node's name, default the hostname. */
-  readonly node?: string
-  readonly limits?: Partial<DecodeLimits>
-  /** Milliseconds since the epoch; tests pass a controlled clock. */
-  readonly clock?: () => number
-  /** Accepted events not yet in Redis before `submit` waits. Default 10000. */
-  readonly highWaterMark?: number
-  /** Most events per Redis round trip. Default 2000. */
-  readonly maxBatch?: number
-  readonly logger?: Logger
-  /** Which topics are stored for clients that are away, and for how long. Default: queue/#, pubsub/#, 7200 s. */
-  readonly offline?: Partial<OfflineRules>
-  /** Most stored messages fetched per topic for one subscription. Default 10000. */
-  readonly fetchLimit?: number
-  /** How often expired stored messages are swept from the indexes, ms; 0 turns the timer off. Default 1000. */
-  readonly sweepIntervalMs?: number
-  /**
-   * How long after expiry a message's index entry is kept, ms, so a late ack
-   * of an expired pubsub message still moves the cursor past it. Default 600000.
-   */
-  readonly sweepGraceMs?: number
-  /**
-   * The durable event log. With it, every batch of domain events is appended
-   * (and fsynced, by default) before its projection is applied, Redis keeps a
-   * checkpoint of the last applied position in the same transaction, and at
-   * startup the engine applies the log suffix Redis lacks. Without it, Redis
-   * is the only copy.
-   */
-  readonly log?: { readonly dir: string; readonly durability?: Durability; readonly segmentBytes?: number }
-}
-
-export interface SubmitOk {
-  readonly input: InputEvent
-  /** The domain events this input produced, now in Redis. */
-  readonly events: readonly DomainEvent[]
-}
-
-export type SubmitResult = E.Either<InputError, SubmitOk>
-
-export interface EngineStats {
-  readonly accepted: number
-  readonly rejected: Readonly<Partial<Record<InputErrorCode, number>>>
-  readonly domainEvents: number
-  readonly batches: number
-  readonly redisCommands: number
-  readonly redisCommandErrors: number
-  readonly inFlight: number
-  readonly actors: number
-}
-
-export interface Engine {
-  /** Resolves once the log is open and Redis has caught up with it; rejects if the log cannot be used (e.g. corrupt). */
-  readonly ready: Promise<void>
-  readonly node: string
-  readonly keys: Keys
-  readonly redis: Redis
-  readonly logger: Logger
-  /** True while the engine wants the host to stop reading from its clients. */
-  readonly pressure$: Observable<boolean>
-  /**
-   * Hand the engine one host report. Resolves once its domain events are in
-   * Redis (Right), or at once with the reason it was rejected (Left).
-   */
-  submit(raw: unknown): Promise<SubmitResult>
-  /** Let the engine call back into a broker (lookups); returns a detach function. */
-  attach(host: BrokerHost): () => void
-  /** Resolves when everything accepted so far is in Redis. */
-  flush(): Promise<void>
-  /** Resolves when everything accepted so far is in Redis and the lookups it caused were handed to the host. */
-  settled(): Promise<void>
-  sessionState(clientId: string): 'online' | 'offline' | 'unknown'
-  /** Remove index entries of messages expired more than `sweepGraceMs` ago (the timer calls this); returns how many. */
-  sweep(): Promise<number>
-  stats(): EngineStats
-  /** Stop accepting, write everything accepted, close what the engine opened. */
-  close(): Promise<void>
-}
+export type { Engine, EngineOptions, EngineStats, SubmitOk, SubmitResult } from './engine-types.js'
 
 interface Envelope {
   readonly input: InputEvent
