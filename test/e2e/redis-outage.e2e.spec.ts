@@ -10,6 +10,7 @@ import { Redis } from 'ioredis'
 import mqtt from 'mqtt'
 import { describe, expect, it } from 'vitest'
 import { startEmbeddedRedis } from '../../src/redis/embedded.js'
+import { startPump } from '../support/pump.js'
 import { eventually, startServe } from '../support/serve.js'
 
 describe('Redis going away under traffic', () => {
@@ -20,14 +21,8 @@ describe('Redis going away under traffic', () => {
     const served = await startServe(['--redis', server.url, '--node', 'o1', '--data', join(dir, 'data')])
     const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${served.port}`, { clientId: 'pump', reconnectPeriod: 0 })
     try {
-      const acked: string[] = []
-      let i = 0
-      const pump = setInterval(() => {
-        for (let k = 0; k < 5; k++, i++) {
-          const topic = `load/${i}`
-          c.publishAsync(topic, `v${i}`, { qos: 1, retain: true }).then(() => acked.push(topic), () => undefined)
-        }
-      }, 5)
+      const pump = startPump(c, 'load/', 5, 5)
+      const acked = pump.acked
       await eventually(async () => expect(acked.length).toBeGreaterThan(100))
       await server.stop()
       const atStop = acked.length
@@ -35,7 +30,7 @@ describe('Redis going away under traffic', () => {
       const duringOutage = acked.length - atStop
       server = await startEmbeddedRedis({ port: server.port, dir: join(dir, 'redis') })
       await new Promise((r) => setTimeout(r, 1000))
-      clearInterval(pump)
+      pump.stop()
       expect(duringOutage).toBeGreaterThan(0) // acknowledged from the log meanwhile
       expect(served.output()).toMatch(/redis is unavailable/)
       const check = new Redis(server.url)

@@ -10,6 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, describe, expect, it } from 'vitest'
 import { dumpKeys } from '../support/dump.js'
 import { useRedis } from '../support/redis.js'
+import { startPump } from '../support/pump.js'
 import { CLI, eventually, run, startServe } from '../support/serve.js'
 
 const redis = useRedis()
@@ -76,13 +77,10 @@ describe('mqtt-redis replay', () => {
       const first = await startServe(['--redis', redis.url, '--data', dir, '--node', 'k1', '--prefix', 'kill:'])
       const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.port}`, { clientId: 'pump', reconnectPeriod: 0 })
       c.on('error', () => undefined)
-      let acked = 0
-      const pump = setInterval(() => {
-        for (let k = 0; k < 20; k++) void c.publishAsync(`pubsub/k${k % 5}`, `v${acked}`, { qos: 1, retain: true }).then(() => acked++, () => undefined)
-      }, 2)
-      await eventually(async () => expect(acked).toBeGreaterThan(300))
+      const pump = startPump(c, 'pubsub/k')
+      await eventually(async () => expect(pump.acked.length).toBeGreaterThan(300))
       await first.stop('SIGKILL')
-      clearInterval(pump)
+      pump.stop()
       c.end(true)
 
       const second = await startServe(['--redis', redis.url, '--data', dir, '--node', 'k1', '--prefix', 'kill:'])

@@ -5,6 +5,7 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useRedis } from '../support/redis.js'
+import { startPump } from '../support/pump.js'
 import { eventually, startServe, type Served } from '../support/serve.js'
 
 const redis = useRedis()
@@ -62,18 +63,12 @@ describe('serve with MQTT.js clients', () => {
     const local = await startServe(['--redis', redis.url, '--node', 'js-node-2', '--prefix', 'term:'])
     const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${local.port}`, { clientId: 'burst', reconnectPeriod: 0 })
     c.on('error', () => undefined)
-    const acked: string[] = []
-    let i = 0
     // Keep publishing until the server is gone, so SIGTERM lands mid-traffic.
-    const pump = setInterval(() => {
-      for (let k = 0; k < 20; k++, i++) {
-        const topic = `burst/${i}`
-        c.publishAsync(topic, `v${i}`, { qos: 1, retain: true }).then(() => acked.push(topic), () => undefined)
-      }
-    }, 2)
+    const pump = startPump(c, 'burst/')
+    const acked = pump.acked
     await eventually(async () => expect(acked.length).toBeGreaterThan(200))
     const code = await local.stop('SIGTERM')
-    clearInterval(pump)
+    pump.stop()
     // MQTT.js keeps unacknowledged publishes pending across a lost connection; look only at what was acked.
     const ackedBeforeExit = [...acked]
     c.end(true)
