@@ -2,14 +2,16 @@
  * createEngine: the pipeline from host reports to Redis.
  *
  *   host -> submit(raw) -> decodeInput (boundary) -> input$ -> groupBy(clientId)
- *        -> session actor (decides, emits domain events) -> groupCommit
- *        -> project (pure) -> applyWrites (one pipelined round trip per batch)
+ *        -> session actor (decides, emits domain events)
+ *        -> groupCommit(append): the event log, when there is one (commit.ts)
+ *        -> groupCommit(apply): project (pure) -> one MULTI/EXEC with the checkpoint
  *        -> settle: the host's promise resolves, reactions run (lookups back to the host)
  *
  * Backpressure: at most `highWaterMark` accepted events are in flight (not yet
  * in Redis). Past that, `submit` waits (a host that awaits it is slowed down)
  * and `pressure$` turns true so a host can stop reading its sockets. Nothing
- * accepted is dropped; while Redis is away, batches are retried until it is back.
+ * accepted is dropped; while Redis is away, batches are retried until it is
+ * back, and with a log they are acknowledged once logged (redis-health.ts).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { hostname } from 'node:os'
