@@ -82,12 +82,16 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     ...(opts.log ? { log: { dir: opts.logDir ?? join(opts.data, 'events'), durability: opts.durability } } : {}),
     logger,
   })
+  // Clients are taken once the log is open and Redis has caught up with it.
+  const slow = setTimeout(() => logger.warn({ redis: redisUrl }, 'waiting for redis before accepting clients'), 2000)
   try {
-    await engine.ready // the log is open and Redis has caught up with it
+    await engine.ready
   } catch (err) {
     await engine.close()
     await embedded?.stop()
     throw err
+  } finally {
+    clearTimeout(slow)
   }
   let broker
   try {

@@ -66,7 +66,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const highWaterMark = Math.max(1, options.highWaterMark ?? 10_000)
   const lowWaterMark = Math.floor(highWaterMark / 2)
   const { redis, owned } = connectRedis(options.redis ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379')
-  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'))
+  // ioredis reports every failed reconnect; say each distinct error once per 30 s, not ten times a second.
+  const lastSaid = new Map<string, number>()
+  redis.on('error', (err: Error) => {
+    const now = Date.now()
+    if (now - (lastSaid.get(err.message) ?? 0) < 30_000) return
+    lastSaid.set(err.message, now)
+    logger.warn({ err: err.message }, 'redis connection error (retrying)')
+  })
 
   const nextId = createIdGenerator(node)
   const stamp: Stamp = { now: clock, nextId }
