@@ -30,7 +30,7 @@ function eventAt(i: number, at: number): DomainEvent {
     case 3:
       return { type: 'MessageStored', data: { msgId: `m${i}`, topic: `pubsub/${i % 100}`, qos: 1, payload: Buffer.from('{"temp":21.5}'), retain: false, mode: 'pubsub', expiresAt: at + 7_200_000 }, meta }
     default:
-      return { type: 'ClientDisconnected', data: { connectionId: `k${i - 4}`, reason: 'normal' }, meta }
+      return { type: 'ClientDisconnected', data: { connectionId: `k${i - 4}`, reason: 'normal', heldQueue: false }, meta }
   }
 }
 

@@ -33,6 +33,8 @@ export interface SessionContext {
   readonly rules: OfflineRules
   /** Filters that fetched on the current connection (QoS > 0): a repeat does not fetch again. */
   active: readonly string[]
+  /** The current connection fetched from a queue at some point (even if it unsubscribed since). */
+  fetchedQueue: boolean
 }
 
 /**
@@ -45,8 +47,10 @@ export function decide(context: SessionContext, event: InputEvent): DomainEventD
       const { connectionId, username, cleanStart, protocolVersion } = event
       return [{ type: 'ClientConnected', data: { connectionId, username, cleanStart, protocolVersion } }]
     }
-    case 'mqtt.disconnect':
-      return [{ type: 'ClientDisconnected', data: { connectionId: event.connectionId, reason: event.reason } }]
+    case 'mqtt.disconnect': {
+      // Only a connection that fetched from a queue can hold queue messages.
+      return [{ type: 'ClientDisconnected', data: { connectionId: event.connectionId, reason: event.reason, heldQueue: context.fetchedQueue } }]
+    }
     case 'mqtt.subscribe': {
       const fetch = event.qos > 0 && !event.resubscribe && !context.active.includes(event.filter)
       // A QoS 0 subscription never fetches, so it does not fix where a pubsub subscription starts either.
@@ -109,15 +113,16 @@ export const sessionMachine = setup({
     }),
     holdConnection: enqueueActions(({ event, enqueue }) => {
       // A new connection starts with no filters of its own.
-      if (event.type === 'mqtt.connect') enqueue.assign({ connectionId: event.connectionId, active: [] })
+      if (event.type === 'mqtt.connect') enqueue.assign({ connectionId: event.connectionId, active: [], fetchedQueue: false })
     }),
     releaseConnection: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ connectionId: null, active: [] })
+      enqueue.assign({ connectionId: null, active: [], fetchedQueue: false })
     }),
     trackFilters: enqueueActions(({ context, event, enqueue }) => {
       // Only a subscription that fetched counts: a QoS 0 subscribe upgraded to QoS 1 fetches then.
       if (event.type === 'mqtt.subscribe' && event.qos > 0 && !context.active.includes(event.filter)) {
-        enqueue.assign({ active: [...context.active, event.filter] })
+        const queue = !event.resubscribe && filterFetches(context.rules, 'queue', event.filter)
+        enqueue.assign({ active: [...context.active, event.filter], fetchedQueue: context.fetchedQueue || queue })
       } else if (event.type === 'mqtt.unsubscribe') {
         enqueue.assign({ active: context.active.filter((f) => f !== event.filter) })
       }
@@ -135,6 +140,7 @@ export const sessionMachine = setup({
     connectionId: null,
     rules: input.rules ?? DEFAULT_OFFLINE_RULES,
     active: [],
+    fetchedQueue: false,
   }),
   initial: 'offline',
   on: {
@@ -156,7 +162,8 @@ export const sessionMachine = setup({
         // Takeover: the new connection replaces the old one; the client stays online.
         'mqtt.connect': { actions: ['holdConnection', 'record'] },
         // A disconnect of a replaced connection fails the guard and changes nothing.
-        'mqtt.disconnect': { guard: 'isCurrentConnection', target: 'offline', actions: ['releaseConnection', 'record'] },
+        // record first: it reads the connection's filters to say whether it held queue messages.
+        'mqtt.disconnect': { guard: 'isCurrentConnection', target: 'offline', actions: ['record', 'releaseConnection'] },
       },
     },
   },

@@ -59,8 +59,9 @@ export const offlineProjection: Projection = {
       case 'MessageAcked':
         return acked(e, keys)
       case 'ClientDisconnected':
-        // Queue messages held unacknowledged go back to the backlog.
-        return [{ op: 'script', name: 'releaseHolds', keys: [keys.holding(e.meta.clientId)], args: [e.meta.clientId, keys.claims('')] }]
+        // Queue messages held unacknowledged go back to the backlog (only a
+        // connection that fetched from a queue can hold any).
+        return e.data.heldQueue ? [{ op: 'script', name: 'releaseHolds', keys: [keys.holding(e.meta.clientId)], args: [e.meta.clientId, keys.claims('')] }] : []
       case 'SubscriptionAdded':
         return typeof e.data.pubsubStart !== 'string'
           ? []

@@ -69,8 +69,25 @@ program
       process.stderr.write(`mqtt-redis: could not start: ${err instanceof Error ? err.message : String(err)}\n`)
       process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : 1)
     }
+    let stopping = false
     const shutdown = (signal: string): void => {
+      if (stopping) {
+        // A second signal: stop now, whatever is still on its way to Redis.
+        logger.warn({ signal, pending: running.pending() }, 'stopping at once')
+        process.exit(1)
+      }
+      stopping = true
       logger.info({ signal }, 'shutting down: flushing accepted events to redis')
+      // Redis may be away: do not wait for it forever.
+      const slow = setTimeout(() => {
+        const pending = running.pending()
+        if (running.logged) {
+          logger.warn({ pending }, 'redis has not taken the last events in 15 s; they are in the event log and are applied at the next start')
+          process.exit(0)
+        }
+        logger.warn({ pending }, 'redis has not taken the last events in 15 s; without an event log they are lost if you stop now (signal again to stop anyway)')
+      }, 15_000)
+      slow.unref()
       running.stop().then(
         () => process.exit(0),
         (err: unknown) => {
@@ -79,8 +96,8 @@ program
         },
       )
     }
-    process.once('SIGINT', shutdown)
-    process.once('SIGTERM', shutdown)
+    process.on('SIGINT', shutdown)
+    process.on('SIGTERM', shutdown)
   })
 
 program

@@ -30,6 +30,10 @@ export interface ServeOptions {
 export interface Running {
   readonly port: number
   readonly redisUrl: string
+  /** Whether accepted events are also in an event log (so Redis can catch up at the next start). */
+  readonly logged: boolean
+  /** Events accepted but not yet in Redis. */
+  pending(): number
   stop(): Promise<void>
 }
 
@@ -106,6 +110,8 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
   return {
     port: broker.port,
     redisUrl,
+    logged: opts.log,
+    pending: () => engine.stats().inFlight,
     stop() {
       stopping ??= (async () => {
         await broker.close()

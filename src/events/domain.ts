@@ -34,6 +34,8 @@ export type ClientConnected = Ev<'ClientConnected', {
 export type ClientDisconnected = Ev<'ClientDisconnected', {
   readonly connectionId: string
   readonly reason: string
+  /** The connection fetched queue messages, so it may hold some that must go back to the backlog. */
+  readonly heldQueue: boolean
 }>
 
 export type SubscriptionAdded = Ev<'SubscriptionAdded', {

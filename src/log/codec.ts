@@ -9,7 +9,7 @@ import { isJsonObject, toDomainEvent } from './shape.js'
 import { upcast } from './upcast.js'
 
 /** The schema version this code writes; older versions are upcast on read (see upcast.ts). */
-export const EVENT_SCHEMA_VERSION = 2
+export const EVENT_SCHEMA_VERSION = 3
 
 // fatal: a byte sequence that is not UTF-8 is damage, not text to patch with U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true })

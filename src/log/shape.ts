@@ -97,7 +97,7 @@ export function toDomainEvent(r: { readonly type: unknown; readonly data: unknow
         data: { connectionId: d.str('connectionId'), username: d.strOrNull('username'), cleanStart: d.bool('cleanStart'), protocolVersion: d.oneOf('protocolVersion', [3, 4, 5]) },
       }
     case 'ClientDisconnected':
-      return { type: 'ClientDisconnected', meta, data: { connectionId: d.str('connectionId'), reason: d.str('reason') } }
+      return { type: 'ClientDisconnected', meta, data: { connectionId: d.str('connectionId'), reason: d.str('reason'), heldQueue: d.bool('heldQueue') } }
     case 'SubscriptionAdded': {
       const o = d.obj('options')
       return {

@@ -29,8 +29,16 @@ export type Upcaster = (r: RawRecord) => RawRecord
 const subscriptionFetch: Upcaster = (r) =>
   r.type === 'SubscriptionAdded' && isJsonObject(r.data) ? { ...r, data: { ...r.data, fetch: false, pubsubStart: null } } : r
 
+/**
+ * v2 -> v3: ClientDisconnected gained `heldQueue` (did the connection fetch
+ * queue messages it may still hold). A v2 record cannot say, so `true`: the
+ * holds are released, which is what v2 always did.
+ */
+const disconnectHolds: Upcaster = (r) =>
+  r.type === 'ClientDisconnected' && isJsonObject(r.data) ? { ...r, data: { ...r.data, heldQueue: true } } : r
+
 /** `UPCASTERS[i]` lifts version `i + 1` to `i + 2`. */
-export const UPCASTERS: readonly Upcaster[] = [subscriptionFetch]
+export const UPCASTERS: readonly Upcaster[] = [subscriptionFetch, disconnectHolds]
 
 /**
  * Lift a record from its own version to version `to`.

@@ -46,8 +46,11 @@ async function traffic(port: number): Promise<void> {
 describe('mqtt-redis replay', () => {
   it('rebuilds every key with the same values and TTLs after FLUSHDB, and a second replay changes nothing', async () => {
     const served = await startServe(['--redis', redis.url, '--data', data, '--node', 'rp'])
-    await traffic(served.port)
-    expect(await served.stop()).toBe(0)
+    try {
+      await traffic(served.port)
+    } finally {
+      expect(await served.stop()).toBe(0)
+    }
     const live = await dumpKeys(redis.client)
     expect(Object.keys(live).length).toBeGreaterThan(15)
     expect(live['mqtt:retain:home/r1/temp']).toBeDefined()

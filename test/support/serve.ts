@@ -10,6 +10,13 @@ import { freePort } from '../../src/redis/embedded.js'
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url))
 
+// A test that fails before it stops its server must not leave the server running:
+// whatever is still alive when the test process exits is killed.
+const alive = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const c of alive) c.kill('SIGKILL')
+})
+
 export interface Served {
   readonly port: number
   readonly child: ChildProcess
@@ -28,7 +35,13 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
   let out = ''
   child.stdout?.on('data', (b: Buffer) => void (out += b.toString()))
   child.stderr?.on('data', (b: Buffer) => void (out += b.toString()))
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  alive.add(child)
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code) => {
+      alive.delete(child)
+      r(code)
+    }),
+  )
   await new Promise<void>((resolve, reject) => {
     const t = setInterval(() => {
       if (out.includes('MQTT broker listening')) {

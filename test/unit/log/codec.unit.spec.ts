@@ -55,9 +55,11 @@ describe('upcasting', () => {
     })
   })
 
-  it('reads other v1 events unchanged', () => {
-    const e: DomainEvent = { type: 'ClientDisconnected', meta, data: { connectionId: 'k1', reason: 'normal' } }
-    expect(decodeEvent(json({ v: 1, type: e.type, data: e.data, meta }))).toStrictEqual(e)
+  it('upcasts an old ClientDisconnected to heldQueue true (release holds, as old code always did)', () => {
+    const old = { connectionId: 'k1', reason: 'normal' }
+    const e: DomainEvent = { type: 'ClientDisconnected', meta, data: { ...old, heldQueue: true } }
+    expect(decodeEvent(json({ v: 1, type: e.type, data: old, meta }))).toStrictEqual(e)
+    expect(decodeEvent(json({ v: 2, type: e.type, data: old, meta }))).toStrictEqual(e)
   })
 })
 

@@ -29,7 +29,7 @@ export const eventArbs: { readonly [T in DomainEventType]: fc.Arbitrary<Extract<
     data: rec({ connectionId: text, username: fc.option(text, { nil: null }), cleanStart: fc.boolean(), protocolVersion: fc.constantFrom(3, 4, 5) }),
     meta: metaArb,
   }),
-  ClientDisconnected: rec({ type: fc.constant('ClientDisconnected'), data: rec({ connectionId: text, reason: text }), meta: metaArb }),
+  ClientDisconnected: rec({ type: fc.constant('ClientDisconnected'), data: rec({ connectionId: text, reason: text, heldQueue: fc.boolean() }), meta: metaArb }),
   SubscriptionAdded: rec({
     type: fc.constant('SubscriptionAdded'),
     data: rec({
@@ -65,7 +65,7 @@ export function sampleEvent(i: number): DomainEvent {
     case 2:
       return { type: 'MessageStored', meta, data: { msgId: `m${i}`, topic: `queue/${i}`, qos: 2, payload: Buffer.from(`payload ${i} ✓`), retain: false, mode: 'queue', expiresAt: meta.at + 7_200_000 } }
     default:
-      return { type: 'ClientDisconnected', meta, data: { connectionId: `k${i}`, reason: 'normal' } }
+      return { type: 'ClientDisconnected', meta, data: { connectionId: `k${i}`, reason: 'normal', heldQueue: i % 2 === 0 } }
   }
 }
 

@@ -32,7 +32,7 @@ describe('session machine: connection lifecycle', () => {
   it('starts offline with seq 0, no connection, the default offline rules and no active filters', () => {
     const s = session()
     expect(s.state).toBe('offline')
-    expect(s.ctx).toEqual({ clientId: 'c1', node: 'n1', seq: 0, connectionId: null, rules: DEFAULT_OFFLINE_RULES, active: [] })
+    expect(s.ctx).toEqual({ clientId: 'c1', node: 'n1', seq: 0, connectionId: null, rules: DEFAULT_OFFLINE_RULES, active: [], fetchedQueue: false })
     expect(DEFAULT_OFFLINE_RULES).toEqual({ queue: ['queue/#'], pubsub: ['pubsub/#'], latest: [], expiredTimeSec: 7200, pubsubStart: 'latest' })
   })
 
@@ -62,7 +62,7 @@ describe('session machine: connection lifecycle', () => {
     const out = s.send(disconnect('c1', 'k1', 9000, 'keepalive_timeout'))
     expect(out).toEqual([{
       type: 'ClientDisconnected',
-      data: { connectionId: 'k1', reason: 'keepalive_timeout' },
+      data: { connectionId: 'k1', reason: 'keepalive_timeout', heldQueue: false },
       meta: { clientId: 'c1', node: 'n1', seq: 2, at: 9000 },
     }])
     expect(s.state).toBe('offline')
@@ -154,7 +154,7 @@ describe('session machine: subscriptions and retained messages', () => {
 
   it('decide maps inputs to drafts without metadata, reading the rules and active filters from the context', () => {
     const ctx = (active: readonly string[] = []): SessionContext =>
-      ({ clientId: 'c1', node: 'n1', seq: 0, connectionId: 'k1', rules: DEFAULT_OFFLINE_RULES, active })
+      ({ clientId: 'c1', node: 'n1', seq: 0, connectionId: 'k1', rules: DEFAULT_OFFLINE_RULES, active, fetchedQueue: false })
     expect(decide(ctx(), unsubscribe('c1', 'f'))).toEqual([{ type: 'SubscriptionRemoved', data: { filter: 'f' } }])
     expect(decide(ctx(), publish('c1', 't', Buffer.from('x'), false))).toEqual([])
     const options = { nl: false, rap: false, rh: 0 }

@@ -282,3 +282,21 @@ describe('session machine: a filter the broker session already serves', () => {
     expect(added(a.step(subscribe('p', 'pubsub/y', 1, 3000, false))).fetch).toBe(true)
   })
 })
+
+describe('session machine: releasing queue holds on disconnect', () => {
+  const disc = (out: DomainEvent[]) => (out.find((e) => e.type === 'ClientDisconnected') as Extract<DomainEvent, { type: 'ClientDisconnected' }>).data.heldQueue
+
+  it('says a connection held queue messages only if it fetched from a queue, even after unsubscribing', () => {
+    const a = actors()
+    a.step(connect('q', 'k1'))
+    a.step(subscribe('q', 'pubsub/x', 1))
+    expect(disc(a.step(disconnect('q', 'k1')))).toBe(false)
+    a.step(connect('q', 'k2'))
+    a.step(subscribe('q', 'queue/jobs', 1))
+    a.step(unsubscribe('q', 'queue/jobs'))
+    expect(disc(a.step(disconnect('q', 'k2')))).toBe(true)
+    a.step(connect('q', 'k3')) // a new connection starts holding nothing
+    a.step(subscribe('q', 'queue/jobs', 0))
+    expect(disc(a.step(disconnect('q', 'k3')))).toBe(false)
+  })
+})

@@ -13,8 +13,8 @@ const connected = (clientId: string, at: number, node = 'n1'): ClientConnected =
   data: { connectionId: 'k1', username: null, cleanStart: true, protocolVersion: 4 },
   meta: meta(clientId, 1, at, node),
 })
-const disconnected = (clientId: string, at: number, node = 'n1'): ClientDisconnected => ({
-  type: 'ClientDisconnected', data: { connectionId: 'k1', reason: 'normal' }, meta: meta(clientId, 2, at, node),
+const disconnected = (clientId: string, at: number, node = 'n1', heldQueue = true): ClientDisconnected => ({
+  type: 'ClientDisconnected', data: { connectionId: 'k1', reason: 'normal', heldQueue }, meta: meta(clientId, 2, at, node),
 })
 const run = (events: DomainEvent[]) => snapshot(events.reduce((db, e) => applyWrites(db, clientStateProjection.project(e, keys)), emptyModel()))
 
@@ -77,6 +77,8 @@ describe('client-state projection', () => {
     expect(own).toHaveLength(2)
     expect(offline).toEqual([{ op: 'script', name: 'releaseHolds', keys: ['mqtt:idx:holding:c'], args: ['c', 'mqtt:idx:claims:'] }])
     expect(project(e, keys)).toEqual([...own, ...offline])
+    // A connection that never fetched from a queue holds nothing: no script at all.
+    expect(offlineProjection.project(disconnected('c', 5000, 'n1', false), keys)).toEqual([])
   })
 
   describe('delivered twice', () => {

@@ -31,8 +31,8 @@ const stored = (mode: OfflineMode, opts: { topic?: string; id?: string; qos?: 1 
 const acked = (mode: OfflineMode, topic: string, msgId = 'M1', clientId = 'sub-1'): MessageAcked => ({
   type: 'MessageAcked', data: { msgId, topic, mode }, meta: meta(clientId, 3, AT),
 })
-const disconnected = (clientId: string): ClientDisconnected => ({
-  type: 'ClientDisconnected', data: { connectionId: 'k1', reason: 'normal' }, meta: meta(clientId, 2, AT),
+const disconnected = (clientId: string, heldQueue = true): ClientDisconnected => ({
+  type: 'ClientDisconnected', data: { connectionId: 'k1', reason: 'normal', heldQueue }, meta: meta(clientId, 2, AT),
 })
 const added = (clientId: string, filter: string, pubsubStart: 'latest' | 'oldest' | null): SubscriptionAdded => ({
   type: 'SubscriptionAdded',
