@@ -111,9 +111,13 @@ export const sessionMachine = setup({
       const last = seq
       enqueue.assign({ seq: last })
     }),
-    holdConnection: enqueueActions(({ event, enqueue }) => {
-      // A new connection starts with no filters of its own.
-      if (event.type === 'mqtt.connect') enqueue.assign({ connectionId: event.connectionId, active: [], fetchedQueue: false })
+    holdConnection: enqueueActions(({ context, event, enqueue }) => {
+      // A new connection starts with no filters of its own. On a takeover the
+      // replaced connection never reports its disconnect, so what it held from
+      // a queue is still to be released at the next disconnect: keep the flag.
+      if (event.type === 'mqtt.connect') {
+        enqueue.assign({ connectionId: event.connectionId, active: [], fetchedQueue: context.connectionId !== null && context.fetchedQueue })
+      }
     }),
     releaseConnection: enqueueActions(({ enqueue }) => {
       enqueue.assign({ connectionId: null, active: [], fetchedQueue: false })

@@ -58,6 +58,8 @@ const EXAMPLES: Array<[Iterable<Cmd>]> = [
   [[new Publish('latest/a', 1, undefined), new Subscribe('c1', 'latest/a', 1), new Publish('latest/a', 1, undefined), new Subscribe('c1', 'latest/+', 1), new Ack(1), new Ack(0), new Connect('c1'), new Subscribe('c1', 'latest/a', 1)]],
   // queue: released on disconnect, then fetched by another consumer; QoS 0 then QoS 1 on one filter.
   [[new Publish('queue/a', 2, 30), new Subscribe('c1', 'queue/+', 1), new Disconnect('c1'), new Subscribe('c2', 'queue/a', 0), new Subscribe('c2', 'queue/a', 1), new Ack(0), new Session('c1', 'queue/+', 1)]],
+  // queue: a hold taken on a connection that was then taken over is released at the next disconnect.
+  [[new Publish('queue/a', 2, undefined), new Session('c2', 'queue/a', 1), new Session('c2', 'queue/a', 0), new Disconnect('c2')]],
 ]
 
 let run = 0

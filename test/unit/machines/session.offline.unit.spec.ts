@@ -300,3 +300,14 @@ describe('session machine: releasing queue holds on disconnect', () => {
     expect(disc(a.step(disconnect('q', 'k3')))).toBe(false)
   })
 })
+
+describe('session machine: queue holds across a takeover', () => {
+  it('a hold taken before a takeover is still released at the next disconnect', () => {
+    const a = actors()
+    a.step(connect('t', 'k1'))
+    a.step(subscribe('t', 'queue/jobs', 1))
+    a.step(connect('t', 'k2')) // takeover: k1's disconnect never comes
+    const out = a.step(disconnect('t', 'k2'))
+    expect((out.find((e) => e.type === 'ClientDisconnected') as Extract<DomainEvent, { type: 'ClientDisconnected' }>).data.heldQueue).toBe(true)
+  })
+})
