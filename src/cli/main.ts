@@ -61,6 +61,12 @@ program
   .option('--durability <mode>', 'event log fsync: batch (every batch), interval:<ms>, or never', durability, { mode: 'batch' } as Durability)
   .action(async (opts: ServeOptions) => {
     const logger = createLogger({ pretty: process.stdout.isTTY === true })
+    // Signals are handled from the start: one that arrives while serve is still
+    // starting stops it as soon as it is up, never kills it half-way.
+    let early: string | null = null
+    const onEarlySignal = (signal: string): void => void (early ??= signal)
+    process.on('SIGINT', onEarlySignal)
+    process.on('SIGTERM', onEarlySignal)
     let running
     try {
       running = await serve(opts, logger)
@@ -69,6 +75,8 @@ program
       process.stderr.write(`mqtt-redis: could not start: ${err instanceof Error ? err.message : String(err)}\n`)
       process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : 1)
     }
+    process.off('SIGINT', onEarlySignal)
+    process.off('SIGTERM', onEarlySignal)
     let stopping = false
     const shutdown = (signal: string): void => {
       if (stopping) {
@@ -98,6 +106,7 @@ program
     }
     process.on('SIGINT', shutdown)
     process.on('SIGTERM', shutdown)
+    if (early) shutdown(early)
   })
 
 program
