@@ -18,8 +18,8 @@ import type { Aedes, AedesPublishPacket, Client, ConnectPacket, PublishPacket, S
 import { randomBytes } from 'node:crypto'
 import { distinctUntilChanged, skip } from 'rxjs'
 import type { Engine, SubmitResult } from '../../engine/engine.js'
-import type { BrokerHost } from '../host.js'
 import { allClients, clientById, sentDisconnect, sessionFilters, setPaused } from './aedes-client.js'
+import { aedesHost } from './aedes-host.js'
 import { DeliveryTracker } from './delivery-tracker.js'
 import { msgIdOf, tagged } from './msgid-tag.js'
 
@@ -198,44 +198,7 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   })
 
   // --- the way back: lookups delivered through Aedes ---
-  /** Wait until the client has its CONNACK; false if it closed instead. */
-  const ready = (client: Client): Promise<boolean> => {
-    if (client.connected) return Promise.resolve(true)
-    if (client.closed) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const onConnected = (): void => {
-        client.conn.off('close', onClose)
-        resolve(true)
-      }
-      const onClose = (): void => {
-        client.off('connected', onConnected)
-        resolve(false)
-      }
-      client.once('connected', onConnected)
-      client.conn.once('close', onClose)
-    })
-  }
-  const host: BrokerHost = {
-    async restoreSubscriptions(clientId, connectionId, subscriptions) {
-      const client = clientById(aedes, clientId)
-      if (!client || client.closed || connIds.get(client) !== connectionId) return
-      if (!(await ready(client))) return
-      const have = sessionFilters(client)
-      const missing = subscriptions.filter((s) => !have.has(s.filter))
-      if (missing.length === 0) return
-      await new Promise<void>((resolve, reject) =>
-        client.subscribe(missing.map((s) => ({ topic: s.filter, qos: s.qos })), (err?: Error) => (err ? reject(err) : resolve())),
-      )
-    },
-    async deliver(clientId, messages) {
-      for (const m of messages) {
-        const client = clientById(aedes, clientId)
-        if (!client || client.closed || !(await ready(client))) return
-        const packet = { cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false, ...(m.msgId ? tagged(m.msgId) : {}) }
-        await new Promise<void>((resolve) => client.publish(packet, () => resolve()))
-      }
-    },
-  }
+  const host = aedesHost(aedes, (client) => connIds.get(client))
   const detachHost = engine.attach(host)
 
   return () => {

@@ -1,0 +1,55 @@
+/**
+ * The engine's way back into Aedes (the BrokerHost of src/hosts/host.ts):
+ * subscribe a connection to its stored subscriptions, and deliver messages
+ * (retained ones, stored ones tagged with their id) to a client.
+ */
+import type { Aedes, Client } from 'aedes'
+import type { BrokerHost } from '../host.js'
+import { clientById, sessionFilters } from './aedes-client.js'
+import { tagged } from './msgid-tag.js'
+
+/** Wait until the client has its CONNACK; false if it closed instead. */
+function ready(client: Client): Promise<boolean> {
+  if (client.connected) return Promise.resolve(true)
+  if (client.closed) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const onConnected = (): void => {
+      client.conn.off('close', onClose)
+      resolve(true)
+    }
+    const onClose = (): void => {
+      client.off('connected', onConnected)
+      resolve(false)
+    }
+    client.once('connected', onConnected)
+    client.conn.once('close', onClose)
+  })
+}
+
+/**
+ * @param connectionOf the connection id the adapter gave a client object
+ */
+export function aedesHost(aedes: Aedes, connectionOf: (client: Client) => string | undefined): BrokerHost {
+  return {
+    async restoreSubscriptions(clientId, connectionId, subscriptions) {
+      const client = clientById(aedes, clientId)
+      if (!client || client.closed || connectionOf(client) !== connectionId) return
+      if (!(await ready(client))) return
+      // Filters the session already holds (a persistent session) are not subscribed again.
+      const have = sessionFilters(client)
+      const missing = subscriptions.filter((s) => !have.has(s.filter))
+      if (missing.length === 0) return
+      await new Promise<void>((resolve, reject) =>
+        client.subscribe(missing.map((s) => ({ topic: s.filter, qos: s.qos })), (err?: Error) => (err ? reject(err) : resolve())),
+      )
+    },
+    async deliver(clientId, messages) {
+      for (const m of messages) {
+        const client = clientById(aedes, clientId)
+        if (!client || client.closed || !(await ready(client))) return
+        const packet = { cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false, ...(m.msgId ? tagged(m.msgId) : {}) }
+        await new Promise<void>((resolve) => client.publish(packet, () => resolve()))
+      }
+    },
+  }
+}
