@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await log.close()
     const redis = new Redis(server.url)
     const t0 = process.hrtime.bigint()
-    const r = await applyLog(redis, createKeys('mqtt:'), readEventLog(dir))
+    const r = await applyLog(redis, createKeys('mqtt:'), readEventLog(dir), { exclusive: true })
     const secs = Number(process.hrtime.bigint() - t0) / 1e9
     if (process.argv.includes('--stats')) console.log(await redis.info('commandstats'))
     redis.disconnect()

@@ -13,10 +13,13 @@ export type RedisWrite =
   | { readonly op: 'hsetnx'; readonly key: string; readonly field: string; readonly value: Value }
   | { readonly op: 'hdel'; readonly key: string; readonly field: string }
   | { readonly op: 'del'; readonly key: string }
-  | { readonly op: 'zadd'; readonly key: string; readonly score: number; readonly member: string }
+  /** `nx`: only when the member is not there yet (ZADD NX), so a first score is never moved. */
+  | { readonly op: 'zadd'; readonly key: string; readonly score: number; readonly member: string; readonly nx?: boolean }
   | { readonly op: 'zrem'; readonly key: string; readonly member: string }
   | { readonly op: 'set'; readonly key: string; readonly value: Value }
   | { readonly op: 'srem'; readonly key: string; readonly member: string }
+  /** Absolute expiry in Unix milliseconds (PEXPIREAT), so a rebuilt key expires when the live one would. */
+  | { readonly op: 'pexpireat'; readonly key: string; readonly at: number }
   /** One of the engine's Lua scripts (src/redis/scripts), for writes that must be atomic. */
   | { readonly op: 'script'; readonly name: ScriptName; readonly keys: readonly string[]; readonly args: readonly Value[] }
 

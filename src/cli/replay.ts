@@ -74,7 +74,7 @@ export async function replay(opts: ReplayOptions, out: NodeJS.WriteStream = proc
       done = () => undefined
     }
     const records = mergeByTime(opts.log.map((d) => readEventLog(d, { from: starts.get(d) ?? 1 })))
-    const r = await applyLog(redis, keys, records, { onProgress: report })
+    const r = await applyLog(redis, keys, records, { onProgress: report, exclusive: true })
     done(r.applied)
     const secs = (Date.now() - started) / 1000
     out.write(`replayed ${r.applied} events in ${secs.toFixed(2)} s (${rate(r.applied)} events/s)${r.commandErrors ? `, ${r.commandErrors} commands refused by redis` : ''}\n`)

@@ -31,7 +31,11 @@ export function queueWrite(p: ChainableCommander, w: RedisWrite): void {
       p.del(w.key)
       return
     case 'zadd':
-      p.zadd(w.key, w.score, w.member)
+      if (w.nx) p.zadd(w.key, 'NX', w.score, w.member)
+      else p.zadd(w.key, w.score, w.member)
+      return
+    case 'pexpireat':
+      p.pexpireat(w.key, w.at)
       return
     case 'zrem':
       p.zrem(w.key, w.member)

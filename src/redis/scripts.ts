@@ -4,6 +4,7 @@
  * registered on an ioredis client as custom commands (EVALSHA, falling back to
  * EVAL), usable in pipelines.
  */
+import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Redis } from 'ioredis'
@@ -30,6 +31,8 @@ interface ScriptDef {
   readonly name: ScriptName
   readonly numberOfKeys: number
   readonly lua: string
+  /** SHA-1 of the source, the name EVALSHA knows it by once SCRIPT LOAD has run. */
+  readonly sha: string
 }
 
 let cache: readonly ScriptDef[] | null = null
@@ -42,7 +45,8 @@ export function scriptDefs(): readonly ScriptDef[] {
     .map((f) => {
       const m = /^(\w+)-(\d+)\.lua$/.exec(f)
       if (!m) throw new Error(`script file ${f} is not named <name>-<numKeys>.lua`)
-      return { name: m[1] as ScriptName, numberOfKeys: Number(m[2]), lua: readFileSync(dir + f, 'utf8') }
+      const lua = readFileSync(dir + f, 'utf8')
+      return { name: m[1] as ScriptName, numberOfKeys: Number(m[2]), lua, sha: createHash('sha1').update(lua).digest('hex') }
     })
   return cache
 }
@@ -61,4 +65,19 @@ export function callScript(target: object, name: ScriptName, keys: readonly stri
   const fn: unknown = Reflect.get(target, name)
   if (typeof fn !== 'function') throw new Error(`script ${name} is not registered on this client`)
   return fn.call(target, ...keys, ...args)
+}
+
+/** A script's definition by name. */
+export function scriptDef(name: ScriptName): ScriptDef {
+  const d = scriptDefs().find((x) => x.name === name)
+  if (!d) throw new Error(`no script named ${name}`)
+  return d
+}
+
+/** Load every script into Redis's script cache, so EVALSHA finds them (what a raw connection needs before it sends any). */
+export async function loadScripts(redis: Redis): Promise<void> {
+  for (const d of scriptDefs()) {
+    const sha = await redis.script('LOAD', d.lua)
+    if (sha !== d.sha) throw new Error(`Redis named script ${d.name} ${String(sha)}, expected ${d.sha}`)
+  }
 }

@@ -9,14 +9,24 @@ import type { Redis } from 'ioredis'
 import { project } from '../../projections/index.js'
 import type { RedisWrite } from '../../projections/writes.js'
 import type { LogRecord } from '../log/reader.js'
-import { applyWrites, type Checkpoint } from '../redis/apply.js'
+import type { Checkpoint } from '../redis/apply.js'
+import { openBulkSink } from '../redis/bulk-sink.js'
+import { planCommands } from '../redis/command-plan.js'
 import type { Keys } from '../redis/keys.js'
+import { SequenceLowering } from './lower-scripts.js'
 
 export interface ApplyLogOptions {
-  /** Records per round trip. Default 5000. */
+  /** Records per transaction. Default 10000. */
   readonly batch?: number
   /** Called after each batch with the number of records applied so far. */
   readonly onProgress?: (applied: number) => void
+  /**
+   * Nobody else writes to this Redis meanwhile (a rebuild): the publish
+   * sequence is kept here and message stores become plain writes (see
+   * lower-scripts.ts). Leave it off where other nodes may be publishing, as
+   * at an engine's startup catch-up.
+   */
+  readonly exclusive?: boolean
 }
 
 export interface ApplyLogResult {
@@ -31,7 +41,9 @@ export interface ApplyLogResult {
  * await applyLog(redis, keys, readEventLog('./data/events', { from: 42 }))
  */
 export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<LogRecord>, opts: ApplyLogOptions = {}): Promise<ApplyLogResult> {
-  const size = opts.batch ?? 5000
+  const size = opts.batch ?? 10_000
+  const sink = await openBulkSink(redis)
+  const lowering = opts.exclusive ? new SequenceLowering(keys, Number((await redis.get(keys.seq())) ?? '0')) : null
   const positions = new Map<string, number>()
   let applied = 0
   let commandErrors = 0
@@ -39,36 +51,46 @@ export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<
   let inBatch = new Map<string, number>()
   let count = 0
   // Two batches in flight at most: while Redis applies one (on one connection,
-  // so in order), the next is read, decoded and projected here.
+  // so in order), the next is read, decoded and planned here.
   let previous: Promise<void> = Promise.resolve()
   const flush = async (): Promise<void> => {
     if (count === 0) return
+    const counter = lowering?.counterWrite()
+    if (counter) writes.push(counter)
     const checkpoints: Checkpoint[] = [...inBatch].map(([node, position]) => ({ key: keys.checkpoint(), node, position }))
     const sent = count
     const covered = inBatch
-    const applying = applyWrites(redis, writes, checkpoints).then((r) => {
+    const applying = sink.apply(planCommands(writes), checkpoints).then((r) => {
       commandErrors += r.errors.length
       applied += sent
       for (const [node, position] of covered) positions.set(node, position)
       opts.onProgress?.(applied)
     })
+    // A failed batch is reported by the await below or the next flush's; never left unhandled meanwhile.
+    applying.catch(() => undefined)
     writes = []
     inBatch = new Map()
     count = 0
     await previous
     previous = applying
   }
-  for await (const rec of records) {
-    for (const w of project(rec.event, keys)) writes.push(w)
-    inBatch.set(rec.event.meta.node, rec.position)
-    count++
-    if (count >= size) await flush()
+  try {
+    for await (const rec of records) {
+      for (const w of project(rec.event, keys)) {
+        if (lowering) lowering.lower(w, writes)
+        else writes.push(w)
+      }
+      inBatch.set(rec.event.meta.node, rec.position)
+      count++
+      if (count >= size) await flush()
+    }
+    await flush()
+    await previous
+  } finally {
+    sink.close()
   }
-  await flush()
-  await previous
   return { applied, commandErrors, positions }
 }
-
 /** The position of `node`'s log that Redis has applied up to (0 when none). */
 export async function checkpointOf(redis: Redis, keys: Keys, node: string): Promise<number> {
   return Number((await redis.hget(keys.checkpoint(), node)) ?? '0')

@@ -42,7 +42,7 @@ const report = fc.oneof(
 describe('replay equals live', () => {
   it('the dump after FLUSH + replay of the log equals the live dump', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(report, { maxLength: 30 }), async (reports) => {
+      fc.asyncProperty(fc.array(report, { maxLength: 30 }), fc.constantFrom(1, 2, 7, 1000), fc.boolean(), async (reports, batch, exclusive) => {
         const prefix = `rp${++run}:`
         const dir = mkdtempSync(join(tmpdir(), 'mqtt-redis-rp-'))
         try {
@@ -63,14 +63,14 @@ describe('replay equals live', () => {
           const live = await dumpKeys(redis.client, `${prefix}*`)
           const keys = await redis.client.keys(`${prefix}*`)
           if (keys.length > 0) await redis.client.del(...keys)
-          await applyLog(redis.client, createKeys(prefix), readEventLog(dir))
+          await applyLog(redis.client, createKeys(prefix), readEventLog(dir), { batch, exclusive })
           const rebuilt = await dumpKeys(redis.client, `${prefix}*`)
           expect(rebuilt).toEqual(live)
         } finally {
           rmSync(dir, { recursive: true, force: true })
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     )
   })
 })

@@ -62,9 +62,11 @@ export function applyWrites(db: RedisModel, writes: readonly RedisWrite[]): Redi
       case 'del':
         db.delete(w.key)
         break
-      case 'zadd':
-        zset(db, w.key, true)!.set(w.member, w.score)
+      case 'zadd': {
+        const z = zset(db, w.key, true)!
+        if (!w.nx || !z.has(w.member)) z.set(w.member, w.score)
         break
+      }
       case 'zrem': {
         const z = zset(db, w.key, false)
         z?.delete(w.member)
@@ -84,6 +86,8 @@ export function applyWrites(db: RedisModel, writes: readonly RedisWrite[]): Redi
       }
       case 'script':
         throw new Error(`the model does not run scripts (${w.name})`)
+      case 'pexpireat':
+        throw new Error(`the model does not track expiry (${w.key})`)
     }
   }
   return db
