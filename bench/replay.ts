@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import type { DomainEvent } from '../src/events/domain.js'
 import { openEventLog } from '../src/log/event-log.js'
-import { readEventLog } from '../src/log/reader.js'
+import { readEventLogChunks } from '../src/log/reader.js'
 import { startEmbeddedRedis } from '../src/redis/embedded.js'
 import { createKeys } from '../src/redis/keys.js'
 import { applyLog } from '../src/replay/apply-log.js'
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await log.close()
     const redis = new Redis(server.url)
     const t0 = process.hrtime.bigint()
-    const r = await applyLog(redis, createKeys('mqtt:'), readEventLog(dir), { exclusive: true })
+    const r = await applyLog(redis, createKeys('mqtt:'), readEventLogChunks(dir), { exclusive: true })
     const secs = Number(process.hrtime.bigint() - t0) / 1e9
     if (process.argv.includes('--stats')) console.log(await redis.info('commandstats'))
     redis.disconnect()

@@ -3,7 +3,7 @@
  */
 import { SingleBar } from 'cli-progress'
 import { Redis } from 'ioredis'
-import { logStats, readEventLog } from '../log/reader.js'
+import { logStats, readEventLog, readEventLogChunks } from '../log/reader.js'
 import { createKeys } from '../redis/keys.js'
 import { applyLog, checkpointOf } from '../replay/apply-log.js'
 import { mergeByTime } from '../replay/merge.js'
@@ -73,7 +73,11 @@ export async function replay(opts: ReplayOptions, out: NodeJS.WriteStream = proc
       }
       done = () => undefined
     }
-    const records = mergeByTime(opts.log.map((d) => readEventLog(d, { from: starts.get(d) ?? 1 })))
+    // One log is read in chunks; several are merged record by record in time order.
+    const [only] = opts.log
+    const records = opts.log.length === 1 && only !== undefined
+      ? readEventLogChunks(only, { from: starts.get(only) ?? 1 })
+      : mergeByTime(opts.log.map((d) => readEventLog(d, { from: starts.get(d) ?? 1 })))
     const r = await applyLog(redis, keys, records, { onProgress: report, exclusive: true })
     done(r.applied)
     const secs = (Date.now() - started) / 1000

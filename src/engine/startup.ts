@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { openEventLog, type Durability, type EventLog } from '../log/event-log.js'
-import { readEventLog } from '../log/reader.js'
+import { readEventLogChunks } from '../log/reader.js'
 import type { Keys } from '../redis/keys.js'
 import { applyLog, checkpointOf } from '../replay/apply-log.js'
 
@@ -29,7 +29,7 @@ export async function openAndCatchUp(
   try {
     const applied = await checkpointOf(deps.redis, deps.keys, deps.node)
     if (log.lastPosition() > applied) {
-      const r = await applyLog(deps.redis, deps.keys, readEventLog(opts.dir, { from: applied + 1 }))
+      const r = await applyLog(deps.redis, deps.keys, readEventLogChunks(opts.dir, { from: applied + 1 }))
       deps.logger.info({ from: applied + 1, applied: r.applied }, 'redis caught up with the event log')
     }
     return log

@@ -60,22 +60,40 @@ export class RecordScanner {
 
   /** The next record, the damage that stops the scan, or null at a clean end of file. */
   async next(): Promise<ScannedRecord | Damage | null> {
+    const quick = this.nextBuffered()
+    if (quick !== undefined) return quick
+    const offset = this.at
+    const left = this.fileSize - offset
+    // nextBuffered judged every case that needs no reading; here the frame lies (partly) past the buffer.
+    if (!(await this.load(offset, FRAME_HEADER_BYTES))) return damageAt(offset, 'file shrank while being read')
+    const length = this.buf.readUInt32BE(offset - this.bufAt)
+    if (length >= MIN_RECORD_PAYLOAD && length <= left - FRAME_HEADER_BYTES && !(await this.load(offset, FRAME_HEADER_BYTES + length))) {
+      return damageAt(offset, 'file shrank while being read')
+    }
+    return this.nextBuffered() ?? damageAt(offset, 'file shrank while being read')
+  }
+
+  /**
+   * What `next` gives, without reading: undefined when the next frame does
+   * not lie wholly in the chunk read last. The reader's loop takes records
+   * this way for as long as the chunk lasts, with no promise per record.
+   */
+  nextBuffered(): ScannedRecord | Damage | null | undefined {
     const offset = this.at
     const left = this.fileSize - offset
     if (left === 0) return null
-    const damage = (reason: string): Damage => ({ kind: 'damage', offset, reason })
-    if (left < FRAME_HEADER_BYTES) return damage(`record header cut short: ${left} of ${FRAME_HEADER_BYTES} bytes`)
-    if (!(await this.load(offset, FRAME_HEADER_BYTES))) return damage('file shrank while being read')
+    if (left < FRAME_HEADER_BYTES) return damageAt(offset, `record header cut short: ${left} of ${FRAME_HEADER_BYTES} bytes`)
     const head = offset - this.bufAt
+    if (head < 0 || head + FRAME_HEADER_BYTES > this.buf.length) return undefined
     const length = this.buf.readUInt32BE(head)
-    if (length < MIN_RECORD_PAYLOAD) return damage(`record length ${length} is below the minimum ${MIN_RECORD_PAYLOAD}`)
+    if (length < MIN_RECORD_PAYLOAD) return damageAt(offset, `record length ${length} is below the minimum ${MIN_RECORD_PAYLOAD}`)
     // Checked before reading, so a damaged length never makes us allocate gigabytes.
-    if (length > left - FRAME_HEADER_BYTES) return damage(`record cut short: ${left - FRAME_HEADER_BYTES} of ${length} payload bytes`)
-    if (!(await this.load(offset, FRAME_HEADER_BYTES + length))) return damage('file shrank while being read')
-    const start = offset - this.bufAt + FRAME_HEADER_BYTES
-    if (crc32(this.buf, start, start + length) !== this.buf.readUInt32BE(start - 4)) return damage('checksum mismatch')
+    if (length > left - FRAME_HEADER_BYTES) return damageAt(offset, `record cut short: ${left - FRAME_HEADER_BYTES} of ${length} payload bytes`)
+    const start = head + FRAME_HEADER_BYTES
+    if (start + length > this.buf.length) return undefined
+    if (crc32(this.buf, start, start + length) !== this.buf.readUInt32BE(start - 4)) return damageAt(offset, 'checksum mismatch')
     const position = readU64BE(this.buf, start)
-    if (position !== this.expected) return damage(`record holds position ${position ?? 'out of range'}, expected ${this.expected}`)
+    if (position !== this.expected) return damageAt(offset, `record holds position ${position ?? 'out of range'}, expected ${this.expected}`)
     this.at = offset + FRAME_HEADER_BYTES + length
     this.expected++
     return { kind: 'record', offset, position, body: this.buf.subarray(start + 8, start + length) }
@@ -90,6 +108,10 @@ export class RecordScanner {
     this.bufAt = offset
     return buf.length >= n
   }
+}
+
+function damageAt(offset: number, reason: string): Damage {
+  return { kind: 'damage', offset, reason }
 }
 
 /**

@@ -37,10 +37,12 @@ export interface ApplyLogResult {
 }
 
 /**
+ * `records` may come one by one (readEventLog) or in arrays (readEventLogChunks, cheaper).
+ *
  * @example
- * await applyLog(redis, keys, readEventLog('./data/events', { from: 42 }))
+ * await applyLog(redis, keys, readEventLogChunks('./data/events', { from: 42 }))
  */
-export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<LogRecord>, opts: ApplyLogOptions = {}): Promise<ApplyLogResult> {
+export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<LogRecord | readonly LogRecord[]>, opts: ApplyLogOptions = {}): Promise<ApplyLogResult> {
   const size = opts.batch ?? 10_000
   const sink = await openBulkSink(redis)
   const lowering = opts.exclusive ? new SequenceLowering(keys, Number((await redis.get(keys.seq())) ?? '0')) : null
@@ -75,14 +77,16 @@ export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<
     previous = applying
   }
   try {
-    for await (const rec of records) {
-      for (const w of project(rec.event, keys)) {
-        if (lowering) lowering.lower(w, writes)
-        else writes.push(w)
+    for await (const item of records) {
+      for (const rec of Array.isArray(item) ? (item as readonly LogRecord[]) : [item as LogRecord]) {
+        for (const w of project(rec.event, keys)) {
+          if (lowering) lowering.lower(w, writes)
+          else writes.push(w)
+        }
+        inBatch.set(rec.event.meta.node, rec.position)
+        count++
+        if (count >= size) await flush()
       }
-      inBatch.set(rec.event.meta.node, rec.position)
-      count++
-      if (count >= size) await flush()
     }
     await flush()
     await previous
