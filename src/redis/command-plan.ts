@@ -31,17 +31,24 @@ export type Command = readonly RespArg[]
 type FieldOp = { readonly t: 'set'; readonly v: Value } | { readonly t: 'del' } | { readonly t: 'nx'; readonly v: Value }
 type MemberOp = { readonly t: 'add'; readonly score: number } | { readonly t: 'rem' } | { readonly t: 'nx'; readonly score: number }
 
+type HsetWrite = Extract<RedisWrite, { op: 'hset' }>
+type ZaddWrite = Extract<RedisWrite, { op: 'zadd' }>
+
+// Most keys get one write per batch: `only` holds it as it came, and the
+// map is built when a second write arrives (see fieldsOf / membersOf).
 interface HashState {
   readonly kind: 'hash'
   /** DEL first: the key's earlier contents are gone. */
   readonly deleted: boolean
-  readonly fields: Map<string, FieldOp>
+  only: HsetWrite | null
+  fields: Map<string, FieldOp> | null
   expireAt: number | null
 }
 interface ZsetState {
   readonly kind: 'zset'
   readonly deleted: boolean
-  readonly members: Map<string, MemberOp>
+  only: ZaddWrite | null
+  members: Map<string, MemberOp> | null
 }
 interface StringState {
   readonly kind: 'string'
@@ -94,12 +101,17 @@ export function planCommands(writes: readonly RedisWrite[]): Command[] {
           break
         }
         const h = asHash(pending, w.key, s, out)
-        if (w.op === 'hset') for (const [f, v] of w.fields) h.fields.set(f, { t: 'set', v })
-        else if (w.op === 'hdel') h.fields.set(w.field, { t: 'del' })
+        if (w.op === 'hset' && h.only === null && h.fields === null) {
+          h.only = w
+          break
+        }
+        const fields = fieldsOf(h)
+        if (w.op === 'hset') for (const [f, v] of w.fields) fields.set(f, { t: 'set', v })
+        else if (w.op === 'hdel') fields.set(w.field, { t: 'del' })
         else {
-          const cur = h.fields.get(w.field)
-          if (cur === undefined) h.fields.set(w.field, h.deleted ? { t: 'set', v: w.value } : { t: 'nx', v: w.value })
-          else if (cur.t === 'del') h.fields.set(w.field, { t: 'set', v: w.value })
+          const cur = fields.get(w.field)
+          if (cur === undefined) fields.set(w.field, h.deleted ? { t: 'set', v: w.value } : { t: 'nx', v: w.value })
+          else if (cur.t === 'del') fields.set(w.field, { t: 'set', v: w.value })
           // set or nx already: the field exists by now, HSETNX does nothing.
         }
         break
@@ -122,12 +134,17 @@ export function planCommands(writes: readonly RedisWrite[]): Command[] {
           break
         }
         const z = asZset(pending, w.key, pending.get(w.key), out)
-        if (w.op === 'zrem') z.members.set(w.member, { t: 'rem' })
-        else if (!w.nx) z.members.set(w.member, { t: 'add', score: w.score })
+        if (w.op === 'zadd' && !w.nx && z.only === null && z.members === null) {
+          z.only = w
+          break
+        }
+        const members = membersOf(z)
+        if (w.op === 'zrem') members.set(w.member, { t: 'rem' })
+        else if (!w.nx) members.set(w.member, { t: 'add', score: w.score })
         else {
-          const cur = z.members.get(w.member)
-          if (cur === undefined) z.members.set(w.member, z.deleted ? { t: 'add', score: w.score } : { t: 'nx', score: w.score })
-          else if (cur.t === 'rem') z.members.set(w.member, { t: 'add', score: w.score })
+          const cur = members.get(w.member)
+          if (cur === undefined) members.set(w.member, z.deleted ? { t: 'add', score: w.score } : { t: 'nx', score: w.score })
+          else if (cur.t === 'rem') members.set(w.member, { t: 'add', score: w.score })
         }
         break
       }
@@ -157,8 +174,27 @@ export function planCommands(writes: readonly RedisWrite[]): Command[] {
 }
 
 function hasSetField(s: HashState): boolean {
-  for (const op of s.fields.values()) if (op.t === 'set') return true
+  if (s.only !== null) return s.only.fields.length > 0
+  for (const op of s.fields?.values() ?? []) if (op.t === 'set') return true
   return false
+}
+
+function fieldsOf(h: HashState): Map<string, FieldOp> {
+  if (h.fields !== null) return h.fields
+  const m = new Map<string, FieldOp>()
+  if (h.only !== null) for (const [f, v] of h.only.fields) m.set(f, { t: 'set', v })
+  h.only = null
+  h.fields = m
+  return m
+}
+
+function membersOf(z: ZsetState): Map<string, MemberOp> {
+  if (z.members !== null) return z.members
+  const m = new Map<string, MemberOp>()
+  if (z.only !== null) m.set(z.only.member, { t: 'add', score: z.only.score })
+  z.only = null
+  z.members = m
+  return m
 }
 
 function asHash(pending: Map<string, KeyState>, key: string, s: KeyState | undefined, out: Command[]): HashState {
@@ -168,7 +204,7 @@ function asHash(pending: Map<string, KeyState>, key: string, s: KeyState | undef
     pending.delete(key)
     emit(out, key, s)
   }
-  const h: HashState = { kind: 'hash', deleted: s?.kind === 'deleted', fields: new Map(), expireAt: null }
+  const h: HashState = { kind: 'hash', deleted: s?.kind === 'deleted', only: null, fields: null, expireAt: null }
   pending.set(key, h)
   return h
 }
@@ -179,7 +215,7 @@ function asZset(pending: Map<string, KeyState>, key: string, s: KeyState | undef
     pending.delete(key)
     emit(out, key, s)
   }
-  const z: ZsetState = { kind: 'zset', deleted: s?.kind === 'deleted', members: new Map() }
+  const z: ZsetState = { kind: 'zset', deleted: s?.kind === 'deleted', only: null, members: null }
   pending.set(key, z)
   return z
 }
@@ -194,9 +230,16 @@ function emit(out: Command[], key: string, s: KeyState): void {
       return
     case 'hash': {
       if (s.deleted) out.push(['DEL', key])
-      const del: RespArg[] = ['HDEL', key]
       const set: RespArg[] = ['HSET', key]
-      for (const [f, op] of s.fields) {
+      if (s.only !== null) {
+        for (const [f, v] of s.only.fields) set.push(f, v)
+        if (set.length > 2) out.push(set)
+        if (s.expireAt !== null) out.push(['PEXPIREAT', key, s.expireAt])
+        return
+      }
+      const fields = s.fields ?? new Map<string, FieldOp>()
+      const del: RespArg[] = ['HDEL', key]
+      for (const [f, op] of fields) {
         if (op.t === 'del') {
           if (!s.deleted) del.push(f)
         } else if (op.t === 'set') set.push(f, op.v)
@@ -204,17 +247,21 @@ function emit(out: Command[], key: string, s: KeyState): void {
       // Deletions last: the fields set and deleted are distinct, so the key is
       // emptied (and would lose an expiry) only when nothing is left in it.
       if (set.length > 2) out.push(set)
-      for (const [f, op] of s.fields) if (op.t === 'nx') out.push(['HSETNX', key, f, op.v])
+      for (const [f, op] of fields) if (op.t === 'nx') out.push(['HSETNX', key, f, op.v])
       if (del.length > 2) out.push(del)
       if (s.expireAt !== null) out.push(['PEXPIREAT', key, s.expireAt])
       return
     }
     case 'zset': {
       if (s.deleted) out.push(['DEL', key])
+      if (s.only !== null) {
+        out.push(['ZADD', key, s.only.score, s.only.member])
+        return
+      }
       const rem: RespArg[] = ['ZREM', key]
       const add: RespArg[] = ['ZADD', key]
       const nx: RespArg[] = ['ZADD', key, 'NX']
-      for (const [m, op] of s.members) {
+      for (const [m, op] of s.members ?? []) {
         if (op.t === 'rem') {
           if (!s.deleted) rem.push(m)
         } else if (op.t === 'add') add.push(op.score, m)
