@@ -109,7 +109,17 @@ export class RespWriter {
     if (n < 10) {
       b[this.at++] = 0x30 + n
     } else {
-      this.at += b.write(String(n), this.at, 'latin1')
+      // Digits right to left, straight into the buffer.
+      let digits = 1
+      for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
+      let at = this.at + digits
+      this.at = at
+      for (let x = n; ; ) {
+        const q = Math.floor(x / 10)
+        b[--at] = 0x30 + (x - q * 10)
+        if (q === 0) break
+        x = q
+      }
     }
     b.writeUInt16LE(CRLF, this.at)
     this.at += 2
