@@ -1,57 +1,75 @@
 /**
- * One domain event as bytes: the UTF-8 JSON text of `{v, type, data, meta}`,
- * with the payload Buffer as `{"$b64": "..."}`. JSON keeps the log readable
- * with `strings` and `jq` when things go wrong; base64 keeps payloads byte-exact.
+ * One domain event as the bytes the log stores.
+ *
+ * Since schema version 4 an event is a compact binary record (binary-codec.ts
+ * has the layout): its first byte is the schema version, then a type tag,
+ * the metadata and the data fields in a fixed order. Versions 1 to 3 were the
+ * UTF-8 JSON text of `{v, type, data, meta}` with payloads as `{"$b64": ...}`;
+ * logs hold them still, and they are read as before, then lifted by the
+ * upcasters (upcast.ts).
+ *
+ * A JSON record always begins with `{` (0x7B), a binary one with its version
+ * (1 byte, 4 today), so the first byte says which it is. A future binary
+ * version must skip 0x7B.
  */
 import type { DomainEvent } from '../events/domain.js'
+import { BINARY_V4, decodeV4, EventWriter } from './binary-codec.js'
 import { LogDecodeError } from './errors.js'
 import { isJsonObject, toDomainEvent } from './shape.js'
 import { upcast } from './upcast.js'
 
+export { EventWriter } from './binary-codec.js'
+
 /** The schema version this code writes; older versions are upcast on read (see upcast.ts). */
-export const EVENT_SCHEMA_VERSION = 3
+export const EVENT_SCHEMA_VERSION = BINARY_V4
+
+/** First byte of every JSON record (versions 1 to 3): `{`. */
+const JSON_RECORD = 0x7b
 
 // fatal: a byte sequence that is not UTF-8 is damage, not text to patch with U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-function base64(bytes: Uint8Array): string {
-  // A view, not a copy; also right for a plain Uint8Array, whose toString is not base64.
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
-}
+const writer = new EventWriter()
 
 /**
- * The JSON text of an event. `data.payload` is the only Buffer in any event,
- * so it is converted by hand: no replacer walking every value, and never
- * Buffer#toJSON's `{type: 'Buffer', data: [...]}`.
- *
- * @example
- * eventJson(e) // '{"v":2,"type":"SubscriptionRemoved","data":{"filter":"a/#"},"meta":{...}}'
- */
-export function eventJson(e: DomainEvent): string {
-  const data = 'payload' in e.data ? { ...e.data, payload: { $b64: base64(e.data.payload) } } : e.data
-  return JSON.stringify({ v: EVENT_SCHEMA_VERSION, type: e.type, data, meta: e.meta })
-}
-
-/**
- * Encode an event as the bytes the log stores.
+ * Encode an event as the bytes the log stores (to frame many, see
+ * `encodeRecords` in segment.ts, which writes them into one buffer).
+ * Throws RangeError for an event that does not fit the schema.
  *
  * @example
  * decodeEvent(encodeEvent(e)) // deep-equals e, payload bytes included
+ * encodeEvent(e)[0]           // EVENT_SCHEMA_VERSION
  */
 export function encodeEvent(e: DomainEvent): Buffer {
-  return Buffer.from(eventJson(e), 'utf8')
+  writer.reset()
+  writer.event(e)
+  return writer.take()
 }
 
 /**
- * Decode stored bytes, lifting older schema versions to the current shape.
- * Throws LogDecodeError on bytes that are not UTF-8 JSON of a domain event,
- * or that a newer version of this code wrote.
+ * Decode stored bytes of any schema version, lifting older versions to the
+ * current shape. Throws LogDecodeError on bytes that are not an encoded
+ * domain event, or that a newer version of this code wrote.
  *
  * @example
  * decodeEvent(Buffer.from('{"v":1,"type":"SubscriptionAdded","data":{"filter":"a","qos":1,"options":{"nl":false,"rap":false,"rh":0}},"meta":{"clientId":"c","node":"n","seq":1,"at":0}}'))
  * // data.fetch === false, data.pubsubStart === null
  */
 export function decodeEvent(buf: Uint8Array): DomainEvent {
+  const first = buf[0]
+  if (first === BINARY_V4) return decodeV4(buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength))
+  if (first === JSON_RECORD) return decodeJson(buf)
+  if (first === undefined) throw new LogDecodeError('empty record')
+  if (first > EVENT_SCHEMA_VERSION) throw newer(first)
+  throw new LogDecodeError(`first byte ${first} is neither "{" (a JSON record) nor a binary schema version`)
+}
+
+function newer(v: number): LogDecodeError {
+  return new LogDecodeError(`schema version ${v} is newer than this code reads (${EVENT_SCHEMA_VERSION}); upgrade before reading this log`)
+}
+
+/** A JSON record (versions 1 to 3), checked by `toDomainEvent` once upcast. */
+function decodeJson(buf: Uint8Array): DomainEvent {
   let raw: unknown
   try {
     raw = JSON.parse(utf8.decode(buf))
@@ -61,8 +79,6 @@ export function decodeEvent(buf: Uint8Array): DomainEvent {
   if (!isJsonObject(raw)) throw new LogDecodeError('an event must be a JSON object')
   const v = raw['v']
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new LogDecodeError('v must be a schema version (an integer >= 1)')
-  if (v > EVENT_SCHEMA_VERSION) {
-    throw new LogDecodeError(`schema version ${v} is newer than this code reads (${EVENT_SCHEMA_VERSION}); upgrade before reading this log`)
-  }
+  if (v > EVENT_SCHEMA_VERSION) throw newer(v)
   return toDomainEvent(upcast({ v, type: raw['type'], data: raw['data'], meta: raw['meta'] }, EVENT_SCHEMA_VERSION))
 }

@@ -4,8 +4,9 @@
  */
 
 /**
- * Bytes that are not an encoded domain event: bad JSON, a wrong shape, or a
- * schema version newer than this code knows.
+ * Bytes that are not an encoded domain event: a binary record cut short or
+ * holding a byte no field allows, bad JSON, a wrong shape, or a schema
+ * version newer than this code knows.
  *
  * @example
  * try { decodeEvent(Buffer.from('{')) } catch (e) { e instanceof LogDecodeError } // true

@@ -134,7 +134,8 @@ export async function readRange(fh: FileHandle, offset: number, length: number):
 /**
  * A run of zero bytes this long marks blocks whose writeback was lost in a
  * power loss (a filesystem shows them as zeros). No record holds one: event
- * JSON has no 0x00 byte, and a frame's binary fields hold at most 11 zeros in a row.
+ * JSON has no 0x00 byte, a binary record holds fewer than 256 in a row (the
+ * codec escapes longer runs), and a frame's own fields hold at most 11.
  */
 const LOST_WRITEBACK_ZEROS = 512
 

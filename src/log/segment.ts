@@ -19,14 +19,14 @@
 import { open, readdir, rename, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DomainEvent } from '../events/domain.js'
-import { eventJson } from './codec.js'
+import { EventWriter } from './codec.js'
 import { CorruptLogError } from './errors.js'
 import { FRAME_HEADER_BYTES, readU64BE, sealFrame, writeU64BE } from './frame.js'
 
 export const SEGMENT_HEADER_BYTES = 32
 export const SEGMENT_FORMAT_VERSION = 1
 const MAGIC = Buffer.from('MQRLOG\0\0', 'latin1')
-/** Position plus the shortest JSON object, `{}`: anything shorter is damage. */
+/** Position plus two bytes (the shortest JSON event `{}`; a binary one is longer): anything shorter is damage. */
 export const MIN_RECORD_PAYLOAD = 8 + 2
 const NAME = /^(\d{20})\.seg$/
 
@@ -141,6 +141,9 @@ export async function createSegment(dir: string, first: number): Promise<string>
   return path
 }
 
+/** Scratch for `encodeRecords`, reused: encoding is synchronous, so no two calls share it. */
+const recordWriter = new EventWriter()
+
 /**
  * The frames of `events` with positions `first, first + 1, ...`, in one
  * buffer: one write call per append, however many events it holds.
@@ -149,19 +152,15 @@ export async function createSegment(dir: string, first: number): Promise<string>
  * await fh.write(encodeRecords(events, 42))
  */
 export function encodeRecords(events: readonly DomainEvent[], first: number): Buffer {
-  const texts = events.map(eventJson)
-  const lengths = texts.map((t) => Buffer.byteLength(t, 'utf8'))
-  let total = 0
-  for (const n of lengths) total += FRAME_HEADER_BYTES + 8 + n
-  // allocUnsafe: every byte is written below.
-  const buf = Buffer.allocUnsafe(total)
-  let offset = 0
-  for (let i = 0; i < texts.length; i++) {
-    const n = lengths[i]!
-    writeU64BE(buf, offset + FRAME_HEADER_BYTES, first + i)
-    buf.write(texts[i]!, offset + FRAME_HEADER_BYTES + 8, n, 'utf8')
-    sealFrame(buf, offset, 8 + n)
-    offset += FRAME_HEADER_BYTES + 8 + n
+  // Each event is encoded straight after room for its frame header and position,
+  // into one scratch buffer, then the whole batch is copied out once.
+  const w = recordWriter
+  w.reset()
+  for (let i = 0; i < events.length; i++) {
+    const offset = w.skip(FRAME_HEADER_BYTES + 8)
+    const n = w.event(events[i]!)
+    writeU64BE(w.buf, offset + FRAME_HEADER_BYTES, first + i)
+    sealFrame(w.buf, offset, 8 + n)
   }
-  return buf
+  return w.take()
 }

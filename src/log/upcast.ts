@@ -3,8 +3,11 @@
  * events written by older code are read back in today's `DomainEvent` shape.
  * The log itself is never rewritten; old bytes stay as they were stored.
  *
- * To change an event's shape: bump `EVENT_SCHEMA_VERSION` in codec.ts and
- * append one function here that fills in what the old version lacked.
+ * To change an event's shape: bump `EVENT_SCHEMA_VERSION` in codec.ts, give
+ * the new version its binary layout beside the old ones (every layout ever
+ * written stays readable), and append one function here that fills in what
+ * the old version lacked. A record of an older version, JSON or binary, is
+ * decoded in its own version's shape and lifted from there.
  */
 import { LogDecodeError } from './errors.js'
 import { isJsonObject } from './shape.js'
@@ -37,8 +40,15 @@ const subscriptionFetch: Upcaster = (r) =>
 const disconnectHolds: Upcaster = (r) =>
   r.type === 'ClientDisconnected' && isJsonObject(r.data) ? { ...r, data: { ...r.data, heldQueue: true } } : r
 
+/**
+ * v3 -> v4: the same shapes. Version 4 changed only how an event is stored
+ * (binary instead of JSON, see binary-codec.ts); v4 records are decoded
+ * straight to the current shape and never pass through here.
+ */
+const binaryRecords: Upcaster = (r) => r
+
 /** `UPCASTERS[i]` lifts version `i + 1` to `i + 2`. */
-export const UPCASTERS: readonly Upcaster[] = [subscriptionFetch, disconnectHolds]
+export const UPCASTERS: readonly Upcaster[] = [subscriptionFetch, disconnectHolds, binaryRecords]
 
 /**
  * Lift a record from its own version to version `to`.

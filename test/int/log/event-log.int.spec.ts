@@ -64,12 +64,12 @@ describe('openEventLog / append / readEventLog', () => {
   it('rolls to new segments past segmentBytes, and reads from a middle position without opening earlier segments', async () => {
     const dir = tempDir()
     const events = sampleEvents(40)
-    const log = await openEventLog({ dir, segmentBytes: 1024 })
+    const log = await openEventLog({ dir, segmentBytes: 512 })
     for (let i = 0; i < events.length; i += 4) await log.append(events.slice(i, i + 4))
     await log.close()
     const names = await segmentNames(dir)
     expect(names.length).toBeGreaterThan(3)
-    for (const name of names) expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(1024)
+    for (const name of names) expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(512)
     // Each name is its first position, and a batch never spans segments.
     expect(names.map((n) => (Number(n.slice(0, 20)) - 1) % 4)).toEqual(names.map(() => 0))
     expect(await readAll(dir)).toStrictEqual(events.map((event, i) => ({ position: i + 1, event })))

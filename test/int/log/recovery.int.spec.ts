@@ -147,7 +147,7 @@ describe('corruption mid-log', () => {
 
   it('in an earlier segment is thrown by the reader, and by open when asked to verify all', async () => {
     const dir = tempDir()
-    const log = await openEventLog({ dir, segmentBytes: 900 })
+    const log = await openEventLog({ dir, segmentBytes: 400 })
     for (let i = 0; i < 10; i++) await log.append(sampleEvents(2, i * 2))
     await log.close()
     const names = await segmentNames(dir)
@@ -164,7 +164,7 @@ describe('corruption mid-log', () => {
 
   it('a missing middle segment is a gap in positions', async () => {
     const dir = tempDir()
-    const log = await openEventLog({ dir, segmentBytes: 900 })
+    const log = await openEventLog({ dir, segmentBytes: 400 })
     for (let i = 0; i < 10; i++) await log.append(sampleEvents(2, i * 2))
     await log.close()
     const names = await segmentNames(dir)
