@@ -16,6 +16,8 @@ import { applyLog } from '../src/replay/apply-log.js'
 
 const arg = process.argv.indexOf('--events')
 const N = arg > 0 ? Number(process.argv[arg + 1]) : 1_000_000
+const batchArg = process.argv.indexOf('--batch')
+const batch = batchArg > 0 ? Number(process.argv[batchArg + 1]) : undefined
 
 function eventAt(i: number, at: number): DomainEvent {
   const clientId = `dev-${i % 10_000}`
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     await log.close()
     const redis = new Redis(server.url)
     const t0 = process.hrtime.bigint()
-    const r = await applyLog(redis, createKeys('mqtt:'), readEventLogChunks(dir), { exclusive: true })
+    const r = await applyLog(redis, createKeys('mqtt:'), readEventLogChunks(dir), { exclusive: true, ...(batch ? { batch } : {}) })
     const secs = Number(process.hrtime.bigint() - t0) / 1e9
     if (process.argv.includes('--stats')) console.log(await redis.info('commandstats'))
     redis.disconnect()

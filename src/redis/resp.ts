@@ -9,7 +9,7 @@
 
 export type RespArg = string | Buffer | number
 
-const CRLF = 0x0a0d // "\r\n" as a little-endian u16
+const EMPTY = Buffer.alloc(0)
 
 /**
  * @example
@@ -42,39 +42,33 @@ export class RespWriter {
     this.count++
   }
 
-  /** Append a command in parts: `begin(argc)`, then exactly argc `arg` calls. */
-  begin(argc: number): void {
-    this.header(0x2a, argc)
-    this.count++
-  }
-
   arg(a: RespArg): void {
+    if (typeof a === 'number') a = String(a)
     if (typeof a === 'string') {
+      const len = a.length
       // Room for the longest possible UTF-8 form (3 bytes per UTF-16 unit), so one pass writes it.
-      this.reserve(a.length * 3 + 32)
-      if (a.length > 64 || !this.asciiArg(a)) {
-        const n = Buffer.byteLength(a, 'utf8')
-        this.header(0x24, n)
-        this.buf.write(a, this.at, 'utf8')
-        this.at += n
-      }
-    } else if (typeof a === 'number') {
-      this.arg(String(a))
-      return
+      if (this.at + len * 3 + 32 > this.buf.length) this.reserve(len * 3 + 32)
+      if (len < 100 && this.asciiArg(a, len)) return
+      const n = Buffer.byteLength(a, 'utf8')
+      this.header(0x24, n)
+      this.buf.write(a, this.at, 'utf8')
+      this.at += n
     } else {
       this.reserve(a.length + 32)
       this.header(0x24, a.length)
       a.copy(this.buf, this.at)
       this.at += a.length
     }
-    this.buf.writeUInt16LE(CRLF, this.at)
-    this.at += 2
+    const b = this.buf
+    b[this.at++] = 0x0d
+    b[this.at++] = 0x0a
   }
 
   /** The bytes written so far (a copy-free view of a buffer this writer no longer uses), and start afresh. */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at)
-    this.buf = Buffer.allocUnsafe(Math.max(1 << 16, this.buf.length))
+    // The next buffer is allocated when something is written.
+    this.buf = EMPTY
     this.at = 0
     this.count = 0
     return out
@@ -82,22 +76,29 @@ export class RespWriter {
 
   /**
    * A short string written byte by byte when it is ASCII (most keys, fields
-   * and numbers are): cheaper than a call into the runtime's encoder. Undoes
-   * itself and answers false at the first non-ASCII character.
+   * and numbers are): cheaper than a call into the runtime's encoder. Leaves
+   * nothing written and answers false at the first non-ASCII character.
+   * The caller has reserved room.
    */
-  private asciiArg(a: string): boolean {
-    const start = this.at
-    this.header(0x24, a.length)
+  private asciiArg(a: string, len: number): boolean {
     const b = this.buf
     let at = this.at
-    for (let i = 0; i < a.length; i++) {
+    b[at++] = 0x24
+    if (len < 10) b[at++] = 0x30 + len
+    else {
+      const tens = Math.floor(len / 10)
+      b[at++] = 0x30 + tens
+      b[at++] = 0x30 + len - tens * 10
+    }
+    b[at++] = 0x0d
+    b[at++] = 0x0a
+    for (let i = 0; i < len; i++) {
       const c = a.charCodeAt(i)
-      if (c > 0x7f) {
-        this.at = start
-        return false
-      }
+      if (c > 0x7f) return false
       b[at++] = c
     }
+    b[at++] = 0x0d
+    b[at++] = 0x0a
     this.at = at
     return true
   }
@@ -121,13 +122,13 @@ export class RespWriter {
         x = q
       }
     }
-    b.writeUInt16LE(CRLF, this.at)
-    this.at += 2
+    b[this.at++] = 0x0d
+    b[this.at++] = 0x0a
   }
 
   private reserve(n: number): void {
     if (this.at + n <= this.buf.length) return
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n))
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n, 1 << 16))
     this.buf.copy(next, 0, 0, this.at)
     this.buf = next
   }

@@ -16,7 +16,7 @@ import type { Keys } from '../redis/keys.js'
 import { SequenceLowering } from './lower-scripts.js'
 
 export interface ApplyLogOptions {
-  /** Records per transaction. Default 10000. */
+  /** Records per transaction. Default 1000: bigger batches fold a little more but cost more in garbage collection than they save (bench/replay.ts). */
   readonly batch?: number
   /** Called after each batch with the number of records applied so far. */
   readonly onProgress?: (applied: number) => void
@@ -43,7 +43,7 @@ export interface ApplyLogResult {
  * await applyLog(redis, keys, readEventLogChunks('./data/events', { from: 42 }))
  */
 export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<LogRecord | readonly LogRecord[]>, opts: ApplyLogOptions = {}): Promise<ApplyLogResult> {
-  const size = opts.batch ?? 10_000
+  const size = opts.batch ?? 1000
   const sink = await openBulkSink(redis)
   const lowering = opts.exclusive ? new SequenceLowering(keys, Number((await redis.get(keys.seq())) ?? '0')) : null
   const positions = new Map<string, number>()
