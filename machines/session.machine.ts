@@ -66,6 +66,28 @@ export function decide(context: SessionContext, event: InputEvent): DomainEventD
       if (mode === null || event.msgId === null) return []
       return [{ type: 'MessageAcked', data: { msgId: event.msgId, topic: event.topic, mode } }]
     }
+    case 'session.subscribe': {
+      const { filter, qos, options, stored } = event
+      // The broker restores this subscription itself: nothing is fetched for it.
+      return [
+        { type: 'SubscriptionAdded', data: { filter, qos, options, fetch: false, pubsubStart: null } },
+        { type: 'SessionSubscriptionStored', data: { filter, qos, stored } },
+      ]
+    }
+    case 'session.retain':
+      // [MQTT-3.3.1-10] an empty payload removes the retained message.
+      return event.payload.length === 0
+        ? [{ type: 'RetainedMessageCleared', data: { topic: event.topic } }]
+        : [
+            { type: 'RetainedMessageSet', data: { msgId: event.msgId, topic: event.topic, qos: event.qos, payload: event.payload } },
+            { type: 'RetainedPacketStored', data: { topic: event.topic, packet: event.packet } },
+          ]
+    case 'session.packet.put': {
+      const { box, id, order, messageId, brokerId, packet } = event
+      return [{ type: 'SessionPacketStored', data: { box, id, order, messageId, brokerId, packet } }]
+    }
+    case 'session.packet.delete':
+      return [{ type: 'SessionPacketDeleted', data: { box: event.box, id: event.id, messageId: event.messageId } }]
     default:
       // deliver and drop change no Redis state.
       return []
@@ -153,6 +175,10 @@ export const sessionMachine = setup({
     'mqtt.unsubscribe': { actions: ['record', 'trackFilters'] },
     'mqtt.publish': { actions: 'record' },
     'mqtt.ack': { actions: 'record' },
+    'session.subscribe': { actions: 'record' },
+    'session.retain': { actions: 'record' },
+    'session.packet.put': { actions: 'record' },
+    'session.packet.delete': { actions: 'record' },
   },
   states: {
     offline: {

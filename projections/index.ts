@@ -8,10 +8,11 @@ import { clientStateProjection } from './client-state.projection.js'
 import { offlineProjection } from './offline.projection.js'
 import type { Projection } from './projection.js'
 import { retainedProjection } from './retained.projection.js'
+import { sessionStoreProjection } from './session-store.projection.js'
 import { subscriptionsProjection } from './subscriptions.projection.js'
 import type { RedisWrite } from './writes.js'
 
-export const projections: readonly Projection[] = [clientStateProjection, subscriptionsProjection, retainedProjection, offlineProjection]
+export const projections: readonly Projection[] = [clientStateProjection, subscriptionsProjection, retainedProjection, offlineProjection, sessionStoreProjection]
 
 /**
  * The Redis writes one domain event causes, across every projection, in order.

@@ -31,6 +31,8 @@ export const retainedProjection: Projection = {
               ['ts', unixSeconds(e.meta.at)],
             ],
           },
+          // The broker's own form of the previous message, if one was kept (session-store projection), is stale now.
+          { op: 'hdel', key: keys.retain(topic), field: 'packet' },
           { op: 'zadd', key: keys.retainIndex(), score: 0, member: topic },
         ]
       }

@@ -9,7 +9,7 @@
  * time, so a replay writes the same values.
  */
 import type { OfflineMode } from '../offline/rules.js'
-import type { QoS, SubscriptionOptions } from './input.js'
+import type { QoS, SessionBox, SubscriptionOptions } from './input.js'
 
 export interface EventMeta {
   readonly clientId: string
@@ -86,7 +86,42 @@ export type MessageAcked = Ev<'MessageAcked', {
   readonly mode: OfflineMode
 }>
 
+/** A persistent session's subscription as its broker stored it (beside SubscriptionAdded, which EMQX's layout keeps). */
+export type SessionSubscriptionStored = Ev<'SessionSubscriptionStored', {
+  readonly filter: string
+  readonly qos: QoS
+  /** The subscription as the broker handed it, JSON. */
+  readonly stored: string
+}>
+
+/** The broker's own form of a retained message (beside RetainedMessageSet). */
+export type RetainedPacketStored = Ev<'RetainedPacketStored', {
+  readonly topic: string
+  /** The packet without its payload, JSON. */
+  readonly packet: string
+}>
+
+/** A packet a persistent session keeps: queued for delivery, received at QoS 2, or its will. */
+export type SessionPacketStored = Ev<'SessionPacketStored', {
+  readonly box: SessionBox
+  readonly id: string
+  readonly order: number
+  readonly messageId: number | null
+  readonly brokerId: string | null
+  readonly packet: string
+}>
+
+export type SessionPacketDeleted = Ev<'SessionPacketDeleted', {
+  readonly box: SessionBox
+  readonly id: string
+  readonly messageId: number | null
+}>
+
 export type DomainEvent =
+  | SessionSubscriptionStored
+  | RetainedPacketStored
+  | SessionPacketStored
+  | SessionPacketDeleted
   | ClientConnected
   | ClientDisconnected
   | SubscriptionAdded

@@ -93,7 +93,61 @@ export interface MqttDrop extends Base {
   readonly reason: string
 }
 
+/**
+ * What a broker keeps of a persistent session, reported by its persistence
+ * layer (the Aedes persistence, src/hosts/aedes/persistence): kept, like
+ * everything else, as domain events and projected into Redis.
+ */
+export type SessionBox = 'outgoing' | 'incoming' | 'will'
+
+/** A persistent session's subscription, as the broker stores it (addSubscriptions). */
+export interface SessionSubscribe extends Base {
+  readonly type: 'session.subscribe'
+  readonly filter: string
+  readonly qos: QoS
+  readonly options: SubscriptionOptions
+  /** The subscription as the broker handed it, as JSON, to give back unchanged. */
+  readonly stored: string
+}
+
+/** A retained message the broker stores (storeRetained); `clientId` names the broker. */
+export interface SessionRetain extends Base {
+  readonly type: 'session.retain'
+  /** Stamped by the engine at its boundary, as for mqtt.publish. */
+  readonly msgId: string
+  readonly topic: string
+  readonly payload: Buffer
+  readonly qos: QoS
+  /** The rest of the broker's packet, as JSON, to give back unchanged. */
+  readonly packet: string
+}
+
+/** A packet a session keeps: queued for delivery, received at QoS 2, or its will. */
+export interface SessionPacketPut extends Base {
+  readonly type: 'session.packet.put'
+  readonly box: SessionBox
+  /** The packet's id within its box (outgoing: brokerId:brokerCounter; incoming: messageId; will: ''). */
+  readonly id: string
+  /** Its place in the box (outgoing); a packet put again keeps its first place. */
+  readonly order: number
+  readonly messageId: number | null
+  readonly brokerId: string | null
+  /** The whole packet, as the packet codec writes it. */
+  readonly packet: string
+}
+
+export interface SessionPacketDelete extends Base {
+  readonly type: 'session.packet.delete'
+  readonly box: SessionBox
+  readonly id: string
+  readonly messageId: number | null
+}
+
 export type InputEvent =
+  | SessionSubscribe
+  | SessionRetain
+  | SessionPacketPut
+  | SessionPacketDelete
   | MqttConnect
   | MqttDisconnect
   | MqttSubscribe

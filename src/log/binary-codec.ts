@@ -17,8 +17,14 @@
  *     7    MessageStored           msgId str | topic str | qos u8 (1, 2) | payload bytes | retain bool |
  *                                  mode u8 | expiresAt f64
  *     8    MessageAcked            msgId str | topic str | mode u8
+ *     9    SessionSubscriptionStored  filter str | qos u8 (0-2) | stored str
+ *     10   RetainedPacketStored    topic str | packet str
+ *     11   SessionPacketStored     box u8 | id str | order f64 | messageId sint (-1 for none) |
+ *                                  brokerId str? | packet str
+ *     12   SessionPacketDeleted    box u8 | id str | messageId sint (-1 for none)
  *
  *     mode     u8: 0 queue, 1 pubsub, 2 latest
+ *     box      u8: 0 outgoing, 1 incoming, 2 will
  *     bool     u8: 0 or 1
  *     uvarint  unsigned LEB128: at most 8 bytes, no redundant final 0x00 group, at most 2^53 - 1
  *     str      uvarint (byte length * 2 + form), then the bytes. Form 0 is UTF-8; form 1 is
@@ -65,6 +71,9 @@ const QOS = [0, 1, 2] as const
 const RETAIN_HANDLING = [0, 1, 2] as const
 const MODES = ['queue', 'pubsub', 'latest'] as const
 const PUBSUB_STARTS = [null, 'latest', 'oldest'] as const
+const BOXES = ['outgoing', 'incoming', 'will'] as const
+/** The highest type tag. */
+const LAST_TAG = 12
 
 // Buffer's own slicers, which toString(encoding, start, end) calls after
 // checking its arguments; used when present, as they are in every Node release.
@@ -121,6 +130,11 @@ function modeByte(e: DomainEvent, mode: string): number {
     case 'latest': return 2
     default: return refuse(e, 'data.mode', 'queue, pubsub or latest', mode)
   }
+}
+
+function boxByte(e: DomainEvent, box: string): number {
+  const i = (BOXES as readonly string[]).indexOf(box)
+  return i >= 0 ? i : refuse(e, 'data.box', 'outgoing, incoming or will', box)
 }
 
 function pubsubStartByte(e: DomainEvent, start: string | null): number {
@@ -272,6 +286,38 @@ export class EventWriter {
         this.str(e.data.msgId)
         this.str(e.data.topic)
         this.u8(modeByte(e, e.data.mode))
+        break
+      case 'SessionSubscriptionStored':
+        tag = 9
+        this.str(e.data.filter)
+        this.u8(upTo2(e, 'data.qos', e.data.qos))
+        this.str(e.data.stored)
+        break
+      case 'RetainedPacketStored':
+        tag = 10
+        this.str(e.data.topic)
+        this.str(e.data.packet)
+        break
+      case 'SessionPacketStored': {
+        const d = e.data
+        tag = 11
+        this.u8(boxByte(e, d.box))
+        this.str(d.id)
+        this.f64(d.order, e, 'data.order')
+        this.sint(d.messageId ?? -1, e)
+        if (d.brokerId === null) this.u8(0)
+        else {
+          this.u8(1)
+          this.str(d.brokerId)
+        }
+        this.str(d.packet)
+        break
+      }
+      case 'SessionPacketDeleted':
+        tag = 12
+        this.u8(boxByte(e, e.data.box))
+        this.str(e.data.id)
+        this.sint(e.data.messageId ?? -1, e)
         break
       default:
         return refuse(e, 'type', 'a domain event type', (e as { type: unknown }).type)
@@ -559,6 +605,20 @@ function unescapeZeroRuns(buf: Buffer, from: number, end: number): Buffer {
   return out
 }
 
+function readBox(c: Cursor): (typeof BOXES)[number] {
+  const b = c.u8('data.box')
+  const box = BOXES[b]
+  if (box === undefined) throw bad('data.box', 'a box byte (0 outgoing, 1 incoming, 2 will)', b)
+  return box
+}
+
+function readMessageId(c: Cursor): number | null {
+  const v = c.sint('data.messageId')
+  if (v === -1) return null
+  if (v < 0 || v > 65535) throw bad('data.messageId', 'a packet id in 0..65535 (-1 for none)', v)
+  return v
+}
+
 /**
  * Decode a v4 record (`buf[0]` is the version, already checked by the caller).
  * Throws LogDecodeError, naming the field, on any bytes the encoder would not write.
@@ -578,7 +638,7 @@ export function decodeV4(buf: Buffer): DomainEvent {
   } else {
     c = new Cursor(buf, 2, buf.length)
   }
-  if (tag < 1 || tag > 8) throw new LogDecodeError(`unknown event type tag ${tag}`)
+  if (tag < 1 || tag > LAST_TAG) throw new LogDecodeError(`unknown event type tag ${tag}`)
   // Property values are evaluated in source order, which is the record's field order.
   const meta: EventMeta = { clientId: c.str('meta.clientId'), node: c.str('meta.node'), seq: c.sint('meta.seq'), at: c.f64('meta.at') }
   let e: DomainEvent
@@ -628,8 +688,25 @@ export function decodeV4(buf: Buffer): DomainEvent {
       e = { type: 'MessageStored', meta, data: { msgId, topic, qos, payload, retain: c.bool('data.retain'), mode: c.mode('data.mode'), expiresAt: c.f64('data.expiresAt') } }
       break
     }
-    default:
+    case 8:
       e = { type: 'MessageAcked', meta, data: { msgId: c.str('data.msgId'), topic: c.str('data.topic'), mode: c.mode('data.mode') } }
+      break
+    case 9:
+      e = { type: 'SessionSubscriptionStored', meta, data: { filter: c.str('data.filter'), qos: c.qos('data.qos'), stored: c.str('data.stored') } }
+      break
+    case 10:
+      e = { type: 'RetainedPacketStored', meta, data: { topic: c.str('data.topic'), packet: c.str('data.packet') } }
+      break
+    case 11: {
+      const box = readBox(c)
+      const id = c.str('data.id')
+      const order = c.f64('data.order')
+      const messageId = readMessageId(c)
+      e = { type: 'SessionPacketStored', meta, data: { box, id, order, messageId, brokerId: c.strOrNull('data.brokerId'), packet: c.str('data.packet') } }
+      break
+    }
+    default:
+      e = { type: 'SessionPacketDeleted', meta, data: { box: readBox(c), id: c.str('data.id'), messageId: readMessageId(c) } }
   }
   const extra = c.end - c.pos
   if (extra !== 0) throw new LogDecodeError(`${extra} trailing byte${extra === 1 ? '' : 's'} after the last field of ${e.type}`)

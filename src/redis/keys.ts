@@ -47,6 +47,17 @@ export interface Keys {
   since(clientId: string): string
   /** Hash node -> position of the last event of that node's log applied to Redis. */
   checkpoint(): string
+  sessionSubs(clientId: string): string
+  sessionSubsByFilter(filter: string): string
+  sessionWildFilters(): string
+  sessionPersistentSubs(): string
+  sessionClients(): string
+  outgoing(clientId: string): string
+  outgoingPackets(clientId: string): string
+  outgoingIds(clientId: string): string
+  incoming(clientId: string): string
+  will(clientId: string): string
+  wills(): string
 }
 
 /** One row of the key table in the README; a test checks the two agree. */
@@ -78,6 +89,17 @@ export function createKeys(prefix: string = DEFAULT_PREFIX): Keys {
     cursor: (clientId) => `${prefix}idx:cursor:${clientId}`,
     since: (clientId) => `${prefix}idx:since:${clientId}`,
     checkpoint: () => `${prefix}idx:checkpoint`,
+    sessionSubs: (clientId) => `${prefix}session:sub:${clientId}`,
+    sessionSubsByFilter: (filter) => `${prefix}idx:session_sub:${filter}`,
+    sessionWildFilters: () => `${prefix}idx:session_wild`,
+    sessionPersistentSubs: () => `${prefix}idx:session_subs`,
+    sessionClients: () => `${prefix}idx:session_clients`,
+    outgoing: (clientId) => `${prefix}session:out:${clientId}`,
+    outgoingPackets: (clientId) => `${prefix}session:out_packet:${clientId}`,
+    outgoingIds: (clientId) => `${prefix}session:out_msgid:${clientId}`,
+    incoming: (clientId) => `${prefix}session:in:${clientId}`,
+    will: (clientId) => `${prefix}session:will:${clientId}`,
+    wills: () => `${prefix}idx:wills`,
   }
 }
 
@@ -102,5 +124,16 @@ export function keyTable(): readonly KeyDoc[] {
     { pattern: k.cursor('${clientid}'), type: 'hash', holds: 'topic -> sequence of the last acknowledged pubsub message' },
     { pattern: k.since('${clientid}'), type: 'hash', holds: 'pubsub filter -> sequence its subscription started at' },
     { pattern: k.checkpoint(), type: 'hash', holds: 'node -> position of the last event of its log applied, written in the same MULTI/EXEC as the writes' },
+    { pattern: k.sessionSubs('${clientid}'), type: 'hash', holds: 'topic filter -> the subscription as the broker stored it (JSON), for persistent sessions' },
+    { pattern: k.sessionSubsByFilter('${filter}'), type: 'hash', holds: 'clientid -> the subscription (JSON) of each persistent session subscribed to the filter with QoS 1 or 2' },
+    { pattern: k.sessionWildFilters(), type: 'zset', holds: 'filters with + or # that persistent sessions subscribe to with QoS 1 or 2 (score 0)' },
+    { pattern: k.sessionPersistentSubs(), type: 'zset', holds: '`clientid\\0filter` of every QoS 1/2 persistent-session subscription (score 0), counted by countOffline' },
+    { pattern: k.sessionClients(), type: 'set', holds: 'clientids of persistent sessions with at least one subscription' },
+    { pattern: k.outgoing('${clientid}'), type: 'zset', holds: 'ids (brokerId:brokerCounter) of the packets queued for a persistent session, in queue order' },
+    { pattern: k.outgoingPackets('${clientid}'), type: 'hash', holds: 'id -> queued packet (JSON)' },
+    { pattern: k.outgoingIds('${clientid}'), type: 'hash', holds: 'packet identifier -> id of the queued packet sent with it' },
+    { pattern: k.incoming('${clientid}'), type: 'hash', holds: 'packet identifier -> QoS 2 packet received and not yet released (JSON)' },
+    { pattern: k.will('${clientid}'), type: 'string', holds: 'the will packet of a connected client (JSON)' },
+    { pattern: k.wills(), type: 'hash', holds: 'clientid -> id of the broker holding its will, so a broker can take over the wills of one that died' },
   ]
 }

@@ -19,6 +19,8 @@ export type ScriptName =
   | 'releaseHolds'
   | 'markSince'
   | 'sweepExpired'
+  | 'sessionSubscribe'
+  | 'sessionUnsubscribe'
 
 /** The folder of .lua files, whether running from src/ (tests) or dist/ (built). */
 function scriptsDir(): string {

@@ -13,6 +13,7 @@ const text = fc.string({ unit, maxLength: 16 })
 const ms = fc.integer({ min: 0, max: 2 ** 45 })
 const qos = fc.constantFrom(0, 1, 2)
 const mode = fc.constantFrom('queue', 'pubsub', 'latest')
+const box = fc.constantFrom('outgoing', 'incoming', 'will')
 const payload = fc.uint8Array({ maxLength: 48 }).map((u) => Buffer.from(u))
 
 export const metaArb: fc.Arbitrary<EventMeta> = rec({
@@ -50,6 +51,25 @@ export const eventArbs: { readonly [T in DomainEventType]: fc.Arbitrary<Extract<
     meta: metaArb,
   }),
   MessageAcked: rec({ type: fc.constant('MessageAcked'), data: rec({ msgId: text, topic: text, mode }), meta: metaArb }),
+  SessionSubscriptionStored: rec({ type: fc.constant('SessionSubscriptionStored'), data: rec({ filter: text, qos, stored: text }), meta: metaArb }),
+  RetainedPacketStored: rec({ type: fc.constant('RetainedPacketStored'), data: rec({ topic: text, packet: text }), meta: metaArb }),
+  SessionPacketStored: rec({
+    type: fc.constant('SessionPacketStored'),
+    data: rec({
+      box,
+      id: text,
+      order: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      messageId: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: null }),
+      brokerId: fc.option(text, { nil: null }),
+      packet: text,
+    }),
+    meta: metaArb,
+  }),
+  SessionPacketDeleted: rec({
+    type: fc.constant('SessionPacketDeleted'),
+    data: rec({ box, id: text, messageId: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: null }) }),
+    meta: metaArb,
+  }),
 }
 
 export const eventArb: fc.Arbitrary<DomainEvent> = fc.oneof(...Object.values(eventArbs))

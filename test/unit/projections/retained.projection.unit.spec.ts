@@ -26,7 +26,7 @@ describe('retained projection', () => {
     expect(retainedProjection.project(other, keys)).toEqual([])
   })
 
-  it('when RetainedMessageSet, then hset mqtt:retain:<topic> {id, from, qos, topic, retain, payload, ts} and zadd the index', () => {
+  it('when RetainedMessageSet, then hset mqtt:retain:<topic> {id, from, qos, topic, retain, payload, ts}, drop a stale broker packet, and zadd the index', () => {
     const writes = retainedProjection.project(set('sensors/1/temp', binary, { qos: 2, from: 'dev-9', id: 'ID1' }), keys)
     expect(writes).toEqual([
       {
@@ -34,6 +34,7 @@ describe('retained projection', () => {
         key: 'mqtt:retain:sensors/1/temp',
         fields: [['id', 'ID1'], ['from', 'dev-9'], ['qos', '2'], ['topic', 'sensors/1/temp'], ['retain', 'true'], ['payload', binary], ['ts', '1700000123']],
       },
+      { op: 'hdel', key: 'mqtt:retain:sensors/1/temp', field: 'packet' },
       { op: 'zadd', key: 'mqtt:idx:retain', score: 0, member: 'sensors/1/temp' },
     ])
   })
@@ -66,7 +67,7 @@ describe('retained projection', () => {
 
   it('honours a custom prefix', () => {
     const k = createKeys('x:')
-    expect(retainedProjection.project(set('t/1', binary), k).map(writeKey)).toEqual(['x:retain:t/1', 'x:idx:retain'])
+    expect(retainedProjection.project(set('t/1', binary), k).map(writeKey)).toEqual(['x:retain:t/1', 'x:retain:t/1', 'x:idx:retain'])
     expect(retainedProjection.project(cleared('t/1'), k).map(writeKey)).toEqual(['x:retain:t/1', 'x:idx:retain'])
   })
 

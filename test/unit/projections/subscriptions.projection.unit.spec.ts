@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { project } from '../../../projections/index.js'
+import { sessionStoreProjection } from '../../../projections/session-store.projection.js'
 import { offlineProjection } from '../../../projections/offline.projection.js'
 import { subscriptionsProjection } from '../../../projections/subscriptions.projection.js'
 import { writeKey } from '../../../projections/writes.js'
@@ -76,13 +77,15 @@ describe('subscriptions projection', () => {
     ])
   })
 
-  it('project() routes SubscriptionRemoved to this projection, then to the offline projection', () => {
+  it('project() routes SubscriptionRemoved to this projection, then to the offline and session-store projections', () => {
     const e = removed('c', 'f')
     const own = subscriptionsProjection.project(e, keys)
     const offline = offlineProjection.project(e, keys)
+    const session = sessionStoreProjection.project(e, keys)
     expect(own).toEqual([{ op: 'hdel', key: 'mqtt:sub:c', field: 'f' }])
     expect(offline.length).toBeGreaterThan(0)
-    expect(project(e, keys)).toEqual([...own, ...offline])
+    expect(session).toEqual([expect.objectContaining({ op: 'script', name: 'sessionUnsubscribe' })])
+    expect(project(e, keys)).toEqual([...own, ...offline, ...session])
   })
 
   describe('delivered twice', () => {

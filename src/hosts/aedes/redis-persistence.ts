@@ -1,0 +1,304 @@
+/**
+ * Aedes' persistence (the async interface of aedes-persistence 11) on the
+ * engine: every call that changes something becomes an input event of the
+ * same session actors as everything else (session.* inputs), goes through
+ * the same log and projections, and lands in the same Redis keys; every call
+ * that reads is a query on those keys. There is no second storage layer, and
+ * nothing is loaded into memory at startup: subscriptionsByTopic asks Redis.
+ *
+ * A call resolves once Redis holds what it changed (the engine acknowledges
+ * an input when its batch is applied, or logged while Redis is away), so a
+ * read that follows a write sees it.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { createRequire } from 'node:module'
+import { Readable } from 'node:stream'
+import { createEngine } from '../../engine/engine.js'
+import type { Engine, EngineOptions } from '../../engine/engine-types.js'
+import type { InputError } from '../../events/errors.js'
+import type { SessionBox } from '../../events/input.js'
+import {
+  allWills, countSessionSubscriptions, incomingIds, incomingPacket, outgoingIdOf, outgoingPacket, outgoingPackets,
+  retainedPackets, sessionClientsOf, sessionSubscriptions, sessionSubscriptionsByTopic, willOf,
+} from '../../queries/session-store.query.js'
+import { packetToJson } from '../../util/packet-json.js'
+import { BROKER_CLIENT_ID } from './adapter.js'
+
+type AnyPacket = Record<string, unknown>
+// aedes-packet is CommonJS whose typings do not describe the constructor it exports.
+const Packet = createRequire(import.meta.url)('aedes-packet') as new (original: object) => AnyPacket
+interface Client { readonly id: string }
+interface Broker { readonly id: string }
+interface Sub { readonly topic: string; readonly qos: 0 | 1 | 2; readonly clientId?: string; readonly rh?: number; readonly rap?: boolean; readonly nl?: boolean }
+
+export interface AedesPersistenceOptions extends Omit<EngineOptions, 'node'> {
+  /** Use this engine (already serving a host) instead of starting one at setup. */
+  readonly engine?: Engine
+}
+
+/** A call the engine refused: the input it made was not valid (e.g. a topic with a wildcard). */
+export class PersistenceInputError extends Error {
+  override readonly name = 'PersistenceInputError'
+  constructor(readonly input: InputError) {
+    super(input.message)
+  }
+}
+
+/** What Aedes' memory persistence throws for a packet it does not hold. */
+function noSuchPacket(): Error {
+  return new Error('no such packet')
+}
+
+export class RedisPersistence {
+  private engine: Engine | null
+  private readonly ownsEngine: boolean
+  private broker: Broker | null = null
+  private destroyed = false
+  // Queue order of outgoing packets: the time of the enqueue, then a counter, so
+  // it survives restarts and replays (it is in the event).
+  private lastOrder = 0
+
+  constructor(private readonly options: AedesPersistenceOptions = {}) {
+    this.engine = options.engine ?? null
+    this.ownsEngine = options.engine === undefined
+  }
+
+  /** Called by Aedes with itself; starts the engine (on the broker's id as its node) unless one was given. */
+  async setup(broker: Broker): Promise<void> {
+    this.broker = broker
+    if (this.engine === null) {
+      const { engine: _ignored, ...rest } = this.options
+      this.engine = createEngine({ ...rest, node: broker.id })
+    }
+    await this.engine.ready
+  }
+
+  private get e(): Engine {
+    if (this.engine === null) throw new Error('the persistence is not set up: Aedes calls setup(broker) first')
+    return this.engine
+  }
+
+  private get brokerId(): string {
+    return this.broker?.id ?? this.e.node
+  }
+
+  private async submit(input: Record<string, unknown>): Promise<void> {
+    const r = await this.e.submit(input)
+    if (E.isLeft(r)) throw new PersistenceInputError(r.left)
+  }
+
+  private nextOrder(): number {
+    const now = Date.now() * 1024
+    this.lastOrder = Math.max(now, this.lastOrder + 1)
+    return this.lastOrder
+  }
+
+  // --- retained ---------------------------------------------------------
+
+  async storeRetained(packet: AnyPacket): Promise<void> {
+    const { payload, topic, qos, ...rest } = packet
+    const isString = typeof payload === 'string'
+    await this.submit({
+      type: 'session.retain',
+      clientId: BROKER_CLIENT_ID,
+      topic,
+      qos: qos ?? 0,
+      payload: payload ?? Buffer.alloc(0),
+      packet: packetToJson(isString ? { ...rest, payloadIsString: true } : rest),
+    })
+  }
+
+  createRetainedStreamCombi(patterns: readonly string[]): Readable {
+    return Readable.from(this.lazy(() => retainedPackets(this.e.redis, this.e.keys, patterns)))
+  }
+
+  createRetainedStream(pattern: string): Readable {
+    return this.createRetainedStreamCombi([pattern])
+  }
+
+  // --- subscriptions ----------------------------------------------------
+
+  async addSubscriptions(client: Client, subs: readonly Sub[]): Promise<void> {
+    // In order, so a later subscription to the same filter replaces an earlier one.
+    for (const sub of subs) {
+      const { clientId: _owner, ...stored } = sub
+      await this.submit({
+        type: 'session.subscribe',
+        clientId: client.id,
+        filter: sub.topic,
+        qos: sub.qos,
+        options: { nl: sub.nl ?? false, rap: sub.rap ?? false, rh: sub.rh ?? 0 },
+        stored: packetToJson(stored),
+      })
+    }
+  }
+
+  async removeSubscriptions(client: Client, topics: readonly string[]): Promise<void> {
+    for (const filter of topics) await this.submit({ type: 'mqtt.unsubscribe', clientId: client.id, filter })
+  }
+
+  async cleanSubscriptions(client: Client): Promise<void> {
+    const subs = await sessionSubscriptions(this.e.redis, this.e.keys, client.id)
+    await this.removeSubscriptions(client, subs.map((s) => s.topic))
+  }
+
+  async subscriptionsByClient(client: Client): Promise<Sub[]> {
+    return (await sessionSubscriptions(this.e.redis, this.e.keys, client.id)) as unknown as Sub[]
+  }
+
+  async subscriptionsByTopic(topic: string): Promise<Sub[]> {
+    return (await sessionSubscriptionsByTopic(this.e.redis, this.e.keys, topic)) as unknown as Sub[]
+  }
+
+  async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
+    return countSessionSubscriptions(this.e.redis, this.e.keys)
+  }
+
+  getClientList(topic: string): Readable {
+    return Readable.from(this.lazy(() => sessionClientsOf(this.e.redis, this.e.keys, topic)))
+  }
+
+  // --- outgoing ---------------------------------------------------------
+
+  private putPacket(clientId: string, box: SessionBox, id: string, packet: AnyPacket, extra: { order?: number; messageId?: number | null; brokerId?: string | null } = {}): Promise<void> {
+    return this.submit({
+      type: 'session.packet.put', clientId, box, id, packet: packetToJson(packet),
+      order: extra.order ?? 0, messageId: extra.messageId ?? null, brokerId: extra.brokerId ?? null,
+    })
+  }
+
+  private deletePacket(clientId: string, box: SessionBox, id: string, messageId: number | null = null): Promise<void> {
+    return this.submit({ type: 'session.packet.delete', clientId, box, id, messageId })
+  }
+
+  async outgoingEnqueue(sub: Sub, packet: AnyPacket): Promise<void> {
+    await this.outgoingEnqueueCombi([sub], packet)
+  }
+
+  async outgoingEnqueueCombi(subs: readonly Sub[], packet: AnyPacket): Promise<void> {
+    const queued = new Packet(packet)
+    const id = `${String(queued['brokerId'])}:${String(queued['brokerCounter'])}`
+    const order = this.nextOrder()
+    await Promise.all(subs.map((s) => this.putPacket(s.clientId ?? '', 'outgoing', id, queued, { order })))
+  }
+
+  /**
+   * The packet queued as `packet.brokerId:brokerCounter` now goes with its
+   * packet identifier; or, for the packet sent with that identifier (a
+   * PUBREL replacing its PUBLISH), `packet` takes its place.
+   */
+  async outgoingUpdate(client: Client, packet: AnyPacket): Promise<void> {
+    const { redis, keys } = this.e
+    const messageId = typeof packet['messageId'] === 'number' ? packet['messageId'] : null
+    const id = `${String(packet['brokerId'])}:${String(packet['brokerCounter'])}`
+    const queued = await outgoingPacket(redis, keys, client.id, id)
+    if (queued !== null) {
+      await this.putPacket(client.id, 'outgoing', id, { ...queued, messageId: packet['messageId'] }, { messageId })
+      return
+    }
+    const sentAs = messageId === null ? null : await outgoingIdOf(redis, keys, client.id, messageId)
+    if (sentAs === null) throw noSuchPacket()
+    await this.putPacket(client.id, 'outgoing', sentAs, packet, { messageId })
+  }
+
+  /** Remove the packet sent with `packet.messageId`, and return it (undefined when there is none). */
+  async outgoingClearMessageId(client: Client, packet: AnyPacket): Promise<AnyPacket | undefined> {
+    const { redis, keys } = this.e
+    const messageId = typeof packet['messageId'] === 'number' ? packet['messageId'] : null
+    if (messageId === null) return undefined
+    const id = await outgoingIdOf(redis, keys, client.id, messageId)
+    if (id === null) return undefined
+    const queued = await outgoingPacket(redis, keys, client.id, id)
+    await this.deletePacket(client.id, 'outgoing', id, messageId)
+    return queued ?? undefined
+  }
+
+  outgoingStream(client: Client): Readable {
+    return Readable.from(this.lazy(async () => {
+      // As stored: a PUBREL that took a PUBLISH's place is a PUBREL.
+      return (await outgoingPackets(this.e.redis, this.e.keys, client.id)).map(({ packet }) => packet)
+    }))
+  }
+
+  // --- incoming (QoS 2 received, not yet released) ----------------------
+
+  async incomingStorePacket(client: Client, packet: AnyPacket): Promise<void> {
+    const stored = new Packet(packet)
+    stored['messageId'] = packet['messageId']
+    await this.putPacket(client.id, 'incoming', String(packet['messageId']), stored)
+  }
+
+  async incomingGetPacket(client: Client, packet: AnyPacket): Promise<AnyPacket> {
+    const found = await incomingPacket(this.e.redis, this.e.keys, client.id, Number(packet['messageId']))
+    if (found === null) throw noSuchPacket()
+    return found
+  }
+
+  async incomingDelPacket(client: Client, packet: AnyPacket): Promise<void> {
+    const id = String(packet['messageId'])
+    if ((await incomingPacket(this.e.redis, this.e.keys, client.id, Number(id))) === null) throw noSuchPacket()
+    await this.deletePacket(client.id, 'incoming', id)
+  }
+
+  async cleanIncoming(client: Client): Promise<void> {
+    for (const id of await incomingIds(this.e.redis, this.e.keys, client.id)) await this.deletePacket(client.id, 'incoming', id)
+  }
+
+  // --- wills -------------------------------------------------------------
+
+  async putWill(client: Client, packet: AnyPacket): Promise<Client> {
+    // As Aedes' own persistence does: the will names its client and the broker holding it.
+    packet['brokerId'] = this.brokerId
+    packet['clientId'] = client.id
+    await this.putPacket(client.id, 'will', '', packet, { brokerId: this.brokerId })
+    return client
+  }
+
+  async getWill(client: Client): Promise<AnyPacket | undefined> {
+    return (await willOf(this.e.redis, this.e.keys, client.id)) ?? undefined
+  }
+
+  async delWill(client: Client): Promise<AnyPacket | undefined> {
+    const will = await this.getWill(client)
+    if (will !== undefined) await this.deletePacket(client.id, 'will', '')
+    return will
+  }
+
+  /** The wills held by brokers not in `brokers` (those that are gone), for a live broker to publish. */
+  streamWill(brokers: Record<string, unknown> = {}): Readable {
+    return Readable.from(this.lazy(async () => {
+      const out: AnyPacket[] = []
+      for (const { clientId, brokerId } of await allWills(this.e.redis, this.e.keys)) {
+        if (brokers[brokerId] !== undefined) continue
+        const will = await willOf(this.e.redis, this.e.keys, clientId)
+        if (will !== null) out.push(will)
+      }
+      return out
+    }))
+  }
+
+  // --- lifecycle ---------------------------------------------------------
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) throw new Error('destroyed called twice!')
+    this.destroyed = true
+    if (this.ownsEngine && this.engine !== null) await this.engine.close()
+  }
+
+  /** An async iterable that runs `read` when first pulled, so a stream reads Redis when Aedes reads it. */
+  private async *lazy<T>(read: () => Promise<readonly T[]>): AsyncGenerator<T> {
+    yield* await read()
+  }
+}
+
+/**
+ * Aedes persistence on Redis, through the engine.
+ *
+ * @example
+ * import { Aedes } from 'aedes'
+ * import { aedesPersistence } from 'mqtt-redis-engine/aedes'
+ * const broker = await Aedes.createBroker({ persistence: aedesPersistence({ redis: 'redis://127.0.0.1:6379' }) })
+ */
+export function aedesPersistence(options: AedesPersistenceOptions = {}): RedisPersistence {
+  return new RedisPersistence(options)
+}
