@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useRedis } from '../support/redis.js'
-import { run, startServe, type Served } from '../support/serve.js'
+import { eventually, run, startServe, type Served } from '../support/serve.js'
 
 const redis = useRedis()
 let served: Served
@@ -56,6 +56,9 @@ describe('offline messages through serve', () => {
       run('mosquitto_sub', ['-p', String(served.port), '-c', '-i', 'keeper', '-q', '1', '-t', 'pubsub/p', '-v', ...(count ? ['-C', String(count)] : []), '-W', String(waitSec)], (waitSec + 3) * 1000)
     await persistent(1)
     for (let i = 1; i <= 4; i++) await pub('pubsub/p', `p${i}`)
+    // The PUBACK comes before Aedes has routed the message; wait until all four are
+    // queued for the session (in Redis), or the last could race the reconnect.
+    await eventually(async () => expect(await redis.client.zcard('mqtt:session:out:keeper')).toBe(4))
     // It re-subscribes on reconnect, as mosquitto_sub does; the broker session already holds the filter.
     const back = lines((await persistent(3)).stdout)
     expect(back).toEqual(['pubsub/p p1', 'pubsub/p p2', 'pubsub/p p3', 'pubsub/p p4'])

@@ -2,15 +2,11 @@
  * An Aedes broker hosting the engine, listening on TCP: what `mqtt-redis serve` runs.
  */
 import { Aedes } from 'aedes'
-import { createRequire } from 'node:module'
 import { createServer, type Server } from 'node:net'
 import type { Engine } from '../../engine/engine.js'
 import { attachAedes } from './adapter.js'
 import { retainedByEngine } from './persistence.js'
-
-// aedes-persistence is CommonJS whose typings declare an ES default export
-// that does not exist at run time; load it the CommonJS way.
-const memory = createRequire(import.meta.url)('aedes-persistence') as () => object
+import { aedesPersistence } from './redis-persistence.js'
 
 export interface HostedBrokerOptions {
   readonly port?: number
@@ -33,7 +29,10 @@ export interface HostedBroker {
  * await broker.close(); await engine.close()
  */
 export async function startAedesBroker(engine: Engine, opts: HostedBrokerOptions = {}): Promise<HostedBroker> {
-  const aedes = await Aedes.createBroker({ id: engine.node, persistence: retainedByEngine(memory()) })
+  // Aedes keeps its sessions (subscriptions, queued and QoS 2 packets, wills)
+  // in Redis through the engine, so a persistent session outlives a restart.
+  // Retained messages stay the engine's own (hooks and reactions).
+  const aedes = await Aedes.createBroker({ id: engine.node, persistence: retainedByEngine(aedesPersistence({ engine })) })
   const detach = attachAedes(engine, aedes)
   const server = createServer(aedes.handle)
   try {

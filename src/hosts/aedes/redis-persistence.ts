@@ -28,12 +28,21 @@ type AnyPacket = Record<string, unknown>
 // aedes-packet is CommonJS whose typings do not describe the constructor it exports.
 const Packet = createRequire(import.meta.url)('aedes-packet') as new (original: object) => AnyPacket
 interface Client { readonly id: string }
-interface Broker { readonly id: string }
+interface Broker { readonly id: string; counter?: number }
 interface Sub { readonly topic: string; readonly qos: 0 | 1 | 2; readonly clientId?: string; readonly rh?: number; readonly rap?: boolean; readonly nl?: boolean }
 
 export interface AedesPersistenceOptions extends Omit<EngineOptions, 'node'> {
   /** Use this engine (already serving a host) instead of starting one at setup. */
   readonly engine?: Engine
+  /**
+   * Start the broker's packet counter from the clock (default true). Queued
+   * packets are named brokerId:brokerCounter and Aedes counts from 0 at every
+   * start, so a broker restarted on the same id would give a new packet the
+   * name of one still queued from before, and replace it. Turn it off only
+   * where a counter from 1 is expected (aedes-persistence's contract suite
+   * checks it).
+   */
+  readonly seedBrokerCounter?: boolean
 }
 
 /** A call the engine refused: the input it made was not valid (e.g. a topic with a wildcard). */
@@ -66,8 +75,10 @@ export class RedisPersistence {
   /** Called by Aedes with itself; starts the engine (on the broker's id as its node) unless one was given. */
   async setup(broker: Broker): Promise<void> {
     this.broker = broker
+    // See seedBrokerCounter; Date.now() * 1000 stays a safe integer for 200,000 years.
+    if (this.options.seedBrokerCounter !== false && typeof broker.counter === 'number' && broker.counter < 1e12) broker.counter = Date.now() * 1000
     if (this.engine === null) {
-      const { engine: _ignored, ...rest } = this.options
+      const { engine: _ignored, seedBrokerCounter: _seed, ...rest } = this.options
       this.engine = createEngine({ ...rest, node: broker.id })
     }
     await this.engine.ready
