@@ -269,9 +269,17 @@ export class RedisPersistence {
     return (await willOf(this.e.redis, this.e.keys, client.id)) ?? undefined
   }
 
-  async delWill(client: Client): Promise<AnyPacket | undefined> {
+  /**
+   * Delete the client's will. Given `client.brokerId` (as Aedes gives it when
+   * a connection ends, and after publishing a dead broker's will), only if
+   * that broker holds it: one will is kept per client, and by then the
+   * client may have connected to another broker, whose will it must keep.
+   */
+  async delWill(client: Client & { readonly brokerId?: string }): Promise<AnyPacket | undefined> {
     const will = await this.getWill(client)
-    if (will !== undefined) await this.deletePacket(client.id, 'will', '')
+    if (will === undefined) return undefined
+    if (typeof client.brokerId === 'string' && will['brokerId'] !== client.brokerId) return undefined
+    await this.deletePacket(client.id, 'will', '')
     return will
   }
 

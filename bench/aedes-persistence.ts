@@ -1,0 +1,198 @@
+/**
+ * This project's Aedes persistence against aedes-persistence-redis, in one
+ * run against one redis-server: storeRetained, outgoingEnqueueCombi,
+ * addSubscriptions and subscriptionsByTopic called directly (N calls each,
+ * 1000 in flight), then an Aedes broker with each persistence in turn and
+ * 100 mqtt.js clients publishing QoS 1. Ours runs twice: without a durable
+ * log, and with one in a temporary directory (durability 'batch', an fsync
+ * per batch). Redis is flushed between contenders, so each starts empty.
+ *
+ * Usage:
+ *   npm run build && node --max-semi-space-size=64 dist/bench/aedes-persistence.js
+ *     [--calls N] [--inflight N] [--subs K] [--messages N] [--only peer,ours,ours+log] [--skip-calls] [--skip-e2e]
+ */
+import { Redis } from 'ioredis'
+import { startEmbeddedRedis } from '../src/redis/embedded.js'
+import {
+  contenders, fakeBroker, flag, flushAll, fmtInt, fmtRatio, inFlight, numberArg, OURS_PREFIX, payloadOf, PEER_DB, printTable, selected,
+  type BenchPersistence, type BenchSub, type Contender, type ContenderName,
+} from './aedes/common.js'
+import { runE2e } from './aedes/e2e.js'
+
+const CALLS = numberArg('calls', 20_000)
+const IN_FLIGHT = numberArg('inflight', 1000)
+const SUBS_PER_ENQUEUE = numberArg('subs', 1)
+const MESSAGES = numberArg('messages', 20_000)
+const PUBLISHERS = 100
+const WINDOW = 10
+const PAYLOAD = payloadOf(32)
+const TARGET_CALLS = 3
+const TARGET_E2E = 1.5
+
+const OPS = ['storeRetained', 'outgoingEnqueueCombi', 'addSubscriptions', 'subscriptionsByTopic'] as const
+type Op = (typeof OPS)[number]
+
+interface OpResult {
+  readonly perSecond: number
+  /** Redis commands and Redis main-thread CPU microseconds per call. */
+  readonly commandsPerCall: number
+  readonly redisUsPerCall: number
+}
+
+/** The calls of one operation; `tag` keeps warm-up keys apart from measured ones. */
+function opCall(op: Op, p: BenchPersistence, tag: string, counter: { n: number }): (i: number) => Promise<unknown> {
+  switch (op) {
+    case 'storeRetained':
+      return (i) => p.storeRetained({ cmd: 'publish', topic: `bench/${tag}retained/${i}`, payload: PAYLOAD, qos: 0, retain: true, dup: false })
+    case 'outgoingEnqueueCombi':
+      return (i) => {
+        const subs: BenchSub[] = []
+        for (let j = 0; j < SUBS_PER_ENQUEUE; j++) subs.push({ clientId: `q${(i * SUBS_PER_ENQUEUE + j) % 1000}`, topic: 'bench/q/#', qos: 1 })
+        const packet = { cmd: 'publish', topic: `bench/q/${i % 100}`, payload: PAYLOAD, qos: 1, retain: false, dup: false, brokerId: 'bench-broker', brokerCounter: ++counter.n }
+        return p.outgoingEnqueueCombi(subs, packet)
+      }
+    case 'addSubscriptions':
+      return (i) => p.addSubscriptions({ id: `${tag}s${i}` }, [{ topic: `bench/sub/${tag}${i}`, qos: 1, rh: 0, rap: false, nl: false }])
+    case 'subscriptionsByTopic':
+      return async (i) => {
+        const found = await p.subscriptionsByTopic(`bench/sub/${tag}${i}`)
+        if (found.length !== 1) throw new Error(`subscriptionsByTopic(bench/sub/${tag}${i}) found ${found.length} subscriptions, expected 1`)
+      }
+  }
+}
+
+/**
+ * Commands Redis executed (a Lua script's own commands included; MULTI and
+ * EXEC not) and the CPU time of Redis' main thread, in microseconds. The
+ * CPU time, not commandstats' usec, because EXEC's and EVALSHA's usec
+ * already include the commands they ran.
+ */
+async function redisWork(admin: Redis): Promise<{ calls: number; cpuUs: number }> {
+  const text = await admin.info('all')
+  let calls = 0
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (['info', 'config|resetstat', 'multi', 'exec'].includes(m[1] ?? '')) continue
+    calls += Number(m[2])
+  }
+  const cpu = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN)
+  return { calls, cpuUs: (cpu('used_cpu_user_main_thread') + cpu('used_cpu_sys_main_thread')) * 1e6 }
+}
+
+async function runCalls(c: Contender, admin: Redis): Promise<Map<Op, OpResult>> {
+  const p = c.make()
+  await p.setup(fakeBroker('bench-broker'))
+  const counter = { n: 0 }
+  const out = new Map<Op, OpResult>()
+  const warm = Math.min(2000, Math.ceil(CALLS / 10))
+  try {
+    for (const op of OPS) {
+      // Warm-up: the same calls on other keys (subscriptionsByTopic reads the warm-up subscriptions).
+      await inFlight(warm, IN_FLIGHT, opCall(op, p, 'w', counter))
+      await admin.config('RESETSTAT')
+      const before = await redisWork(admin)
+      const ms = await inFlight(CALLS, IN_FLIGHT, opCall(op, p, '', counter))
+      const after = await redisWork(admin)
+      out.set(op, { perSecond: (CALLS / ms) * 1000, commandsPerCall: after.calls / CALLS, redisUsPerCall: (after.cpuUs - before.cpuUs) / CALLS })
+      console.error(`  ${c.name} ${op}: ${fmtInt((CALLS / ms) * 1000)} calls/s`)
+    }
+    const counts = await p.countOffline()
+    const expected = warm + CALLS
+    if (counts.clientsCount < expected) throw new Error(`${c.name}: countOffline says ${counts.clientsCount} clients, expected at least ${expected}`)
+  } finally {
+    await p.destroy()
+  }
+  return out
+}
+
+async function queuedFor(port: number, name: ContenderName, clientId: string): Promise<number> {
+  const r = new Redis({ host: '127.0.0.1', port, db: name === 'peer' ? PEER_DB : 0 })
+  try {
+    return name === 'peer' ? await r.llen(`outgoing:${encodeURIComponent(clientId)}`) : await r.zcard(`${OURS_PREFIX}session:out:${clientId}`)
+  } finally {
+    r.disconnect()
+  }
+}
+
+async function main(): Promise<void> {
+  const redis = await startEmbeddedRedis()
+  const admin = new Redis({ host: '127.0.0.1', port: redis.port })
+  const all = contenders(redis.port)
+  const chosen = selected(all)
+  console.log(`redis-server on port ${redis.port}; node ${process.version}; ${CALLS} calls per operation, ${IN_FLIGHT} in flight; ${SUBS_PER_ENQUEUE} subscription(s) per outgoingEnqueueCombi`)
+  try {
+    if (!flag('skip-calls')) {
+      const results = new Map<ContenderName, Map<Op, OpResult>>()
+      for (const c of chosen) {
+        await flushAll(redis.port)
+        results.set(c.name, await runCalls(c, admin))
+        c.cleanup()
+      }
+      const peer = results.get('peer')
+      const ours = results.get('ours')
+      const logged = results.get('ours+log')
+      console.log('\nPersistence calls (calls/s)\n')
+      printTable(
+        ['operation', 'aedes-persistence-redis', 'ours, no log', 'ratio', "ours, log 'batch'", 'ratio', `target ${TARGET_CALLS}x (no log)`],
+        OPS.map((op) => {
+          const pr = peer?.get(op)?.perSecond
+          const o = ours?.get(op)?.perSecond
+          const l = logged?.get(op)?.perSecond
+          const met = pr !== undefined && o !== undefined ? (o / pr >= TARGET_CALLS ? 'met' : 'not met') : '-'
+          return [op, pr === undefined ? '-' : fmtInt(pr), o === undefined ? '-' : fmtInt(o), fmtRatio(o, pr), l === undefined ? '-' : fmtInt(l), fmtRatio(l, pr), met]
+        }),
+      )
+      console.log('\nRedis side per call: commands executed (a Lua script\'s own included), main-thread CPU microseconds\n')
+      printTable(
+        ['operation', ...chosen.map((c) => `${c.label}: cmds`), ...chosen.map((c) => `${c.label}: us`)],
+        OPS.map((op) => [
+          op,
+          ...chosen.map((c) => (results.get(c.name)?.get(op)?.commandsPerCall ?? 0).toFixed(1)),
+          ...chosen.map((c) => (results.get(c.name)?.get(op)?.redisUsPerCall ?? 0).toFixed(1)),
+        ]),
+      )
+    }
+
+    if (!flag('skip-e2e')) {
+      const rows: string[][] = []
+      for (const offlineSubscriber of [false, true]) {
+        const acks = new Map<ContenderName, number>()
+        const handled = new Map<ContenderName, number>()
+        for (const c of chosen) {
+          await flushAll(redis.port)
+          const r = await runE2e(
+            c.make(),
+            { messages: MESSAGES, warmup: Math.min(5000, Math.ceil(MESSAGES / 4)), clients: PUBLISHERS, window: WINDOW, payloadBytes: 32, offlineSubscriber },
+            () => queuedFor(redis.port, c.name, 'bench-offline-sub'),
+          )
+          c.cleanup()
+          acks.set(c.name, r.acksPerSecond)
+          handled.set(c.name, r.handledPerSecond)
+          if (r.queued !== null && r.queued !== r.messages) throw new Error(`${c.name}: ${r.queued} packets queued for the offline session, expected ${r.messages}`)
+          console.error(
+            `  e2e ${offlineSubscriber ? '+offline session ' : ''}${c.name}: ${fmtInt(r.acksPerSecond)} PUBACKs/s, ${fmtInt(r.handledPerSecond)} handled/s ` +
+              `(${r.messages} messages, last PUBACK ${Math.round(r.ackMs)} ms, all handled ${Math.round(r.handledMs)} ms)`,
+          )
+        }
+        const run = offlineSubscriber ? 'every message queued for 1 offline session' : 'no offline sessions'
+        for (const [clock, rates] of [['PUBACKs/s', acks], ['handled/s', handled]] as const) {
+          const pr = rates.get('peer')
+          const o = rates.get('ours')
+          const l = rates.get('ours+log')
+          rows.push([
+            run, clock,
+            pr === undefined ? '-' : fmtInt(pr), o === undefined ? '-' : fmtInt(o), fmtRatio(o, pr), l === undefined ? '-' : fmtInt(l), fmtRatio(l, pr),
+            pr !== undefined && o !== undefined ? (o / pr >= TARGET_E2E ? 'met' : 'not met') : '-',
+          ])
+        }
+      }
+      console.log(`\nEnd to end: Aedes, ${PUBLISHERS} mqtt.js clients, ${MESSAGES} QoS 1 messages, ${WINDOW} in flight per client\n`)
+      printTable(['run', 'rate', 'aedes-persistence-redis', 'ours, no log', 'ratio', "ours, log 'batch'", 'ratio', `target ${TARGET_E2E}x (no log)`], rows)
+    }
+  } finally {
+    admin.disconnect()
+    await redis.stop()
+    for (const c of all) c.cleanup()
+  }
+}
+
+await main()
