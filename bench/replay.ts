@@ -53,8 +53,16 @@ async function main(): Promise<void> {
     const r = await applyLog(redis, createKeys('mqtt:'), readEventLogChunks(dir), { exclusive: true, ...(batch ? { batch } : {}) })
     const secs = Number(process.hrtime.bigint() - t0) / 1e9
     if (process.argv.includes('--stats')) console.log(await redis.info('commandstats'))
+    // The work must be real: every event applied, no command refused, and the
+    // keys are there (at least the one hash per stored message, a fifth of the mix).
+    const keys = await redis.dbsize()
+    const expected = Math.floor(N / 5)
     redis.disconnect()
-    console.log(`replay: ${r.applied} events in ${secs.toFixed(2)} s = ${Math.round(r.applied / secs)} events/s (target 200000)`)
+    console.log(`replay: ${r.applied} events in ${secs.toFixed(2)} s = ${Math.round(r.applied / secs)} events/s (target 200000); ${keys} keys in Redis, ${r.commandErrors} commands refused`)
+    if (r.applied !== N || r.commandErrors !== 0 || keys < expected) {
+      console.error(`replay bench: expected ${N} events applied with no refused command and at least ${expected} keys`)
+      process.exitCode = 1
+    }
   } finally {
     await server.stop()
     rmSync(dir, { recursive: true, force: true })
