@@ -51,7 +51,7 @@ function eventAt(i: number, at: number): DomainEvent {
 
 /** A version 3 record, built as the log wrote them before version 4: JSON text, payload as {"$b64": ...}. */
 function jsonV3(e: DomainEvent): Buffer {
-  const data = 'payload' in e.data ? { ...e.data, payload: { $b64: e.data.payload.toString('base64') } } : e.data
+  const data = 'payload' in e.data && e.data.payload !== null ? { ...e.data, payload: { $b64: e.data.payload.toString('base64') } } : e.data
   return Buffer.from(JSON.stringify({ v: 3, type: e.type, data, meta: e.meta }), 'utf8')
 }
 

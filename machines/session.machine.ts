@@ -12,7 +12,7 @@
  * late, carries the old id and is ignored, so the client stays online.
  */
 import { enqueueActions, setup } from 'xstate'
-import type { DomainEvent, DomainEventDraft } from '../src/events/domain.js'
+import type { DomainEvent, DomainEventDraft, ObservedEvent } from '../src/events/domain.js'
 import type { InputEvent } from '../src/events/input.js'
 import { DEFAULT_OFFLINE_RULES, expiresAt, filterFetches, modeOf, type OfflineRules } from '../src/offline/rules.js'
 
@@ -23,6 +23,8 @@ export interface SessionInput {
   readonly seq?: number
   /** Which topics' messages are stored, and for how long. */
   readonly rules?: OfflineRules
+  /** Observed events to record (hook rules listen to them); none by default. */
+  readonly observe?: ReadonlySet<ObservedEvent['type']>
 }
 
 export interface SessionContext {
@@ -31,6 +33,7 @@ export interface SessionContext {
   seq: number
   connectionId: string | null
   readonly rules: OfflineRules
+  readonly observe: ReadonlySet<ObservedEvent['type']>
   /** Filters that fetched on the current connection (QoS > 0): a repeat does not fetch again. */
   active: readonly string[]
   /** The current connection fetched from a queue at some point (even if it unsubscribed since). */
@@ -60,7 +63,7 @@ export function decide(context: SessionContext, event: InputEvent): DomainEventD
     case 'mqtt.unsubscribe':
       return [{ type: 'SubscriptionRemoved', data: { filter: event.filter } }]
     case 'mqtt.publish':
-      return [...retained(event), ...stored(context.rules, event)]
+      return [...published(context.observe, event), ...retained(event), ...stored(context.rules, event)]
     case 'mqtt.ack': {
       const mode = modeOf(context.rules, event.topic)
       if (mode === null || event.msgId === null) return []
@@ -88,9 +91,52 @@ export function decide(context: SessionContext, event: InputEvent): DomainEventD
     }
     case 'session.packet.delete':
       return [{ type: 'SessionPacketDeleted', data: { box: event.box, id: event.id, messageId: event.messageId } }]
-    default:
-      // deliver and drop change no Redis state.
-      return []
+    case 'mqtt.deliver':
+    case 'mqtt.drop':
+    case 'mqtt.connack':
+    case 'mqtt.authz':
+      // They change no state the engine keeps: recorded only for the hook rules that listen.
+      return observed(context.observe, event)
+  }
+}
+
+const NO_OBSERVE: ReadonlySet<ObservedEvent['type']> = new Set()
+
+function published(observe: ReadonlySet<ObservedEvent['type']>, event: Extract<InputEvent, { type: 'mqtt.publish' }>): DomainEventDraft[] {
+  if (!observe.has('MessagePublished')) return []
+  const { topic, qos, msgId, payload } = event
+  return [{ type: 'MessagePublished', data: { topic, qos, msgId, reason: null, payload, extra: { retain: String(event.retain) } } }]
+}
+
+type ObservedInput = Extract<InputEvent, { type: 'mqtt.deliver' | 'mqtt.drop' | 'mqtt.connack' | 'mqtt.authz' }>
+
+function observed(observe: ReadonlySet<ObservedEvent['type']>, event: ObservedInput): DomainEventDraft[] {
+  const none = { topic: null, qos: null, msgId: null, reason: null, payload: null }
+  switch (event.type) {
+    case 'mqtt.deliver': {
+      if (!observe.has('MessageDelivered')) return []
+      const extra: Record<string, string> = event.from === null ? {} : { from: event.from }
+      return [{ type: 'MessageDelivered', data: { ...none, topic: event.topic, qos: event.qos, msgId: event.msgId, extra } }]
+    }
+    case 'mqtt.drop': {
+      const type = event.stage === 'message' ? 'MessageDropped' : 'DeliveryDropped'
+      if (!observe.has(type)) return []
+      const { topic, qos, msgId, reason, payload } = event
+      return [{ type, data: { topic, qos, msgId, reason, payload, extra: {} } }]
+    }
+    case 'mqtt.connack': {
+      if (!observe.has('ConnackSent')) return []
+      const code = String(event.reasonCode)
+      const extra: Record<string, string> = { reason_code: code, session_present: String(event.sessionPresent) }
+      if (event.username !== null) extra['username'] = event.username
+      return [{ type: 'ConnackSent', data: { ...none, reason: code, extra } }]
+    }
+    case 'mqtt.authz':
+      if (!observe.has('AuthorizationChecked')) return []
+      return [{
+        type: 'AuthorizationChecked',
+        data: { ...none, topic: event.topic, reason: event.result, extra: { action: event.action, result: event.result, authz_source: event.source } },
+      }]
   }
 }
 
@@ -165,6 +211,7 @@ export const sessionMachine = setup({
     seq: input.seq ?? 0,
     connectionId: null,
     rules: input.rules ?? DEFAULT_OFFLINE_RULES,
+    observe: input.observe ?? NO_OBSERVE,
     active: [],
     fetchedQueue: false,
   }),
@@ -175,6 +222,10 @@ export const sessionMachine = setup({
     'mqtt.unsubscribe': { actions: ['record', 'trackFilters'] },
     'mqtt.publish': { actions: 'record' },
     'mqtt.ack': { actions: 'record' },
+    'mqtt.deliver': { actions: 'record' },
+    'mqtt.drop': { actions: 'record' },
+    'mqtt.connack': { actions: 'record' },
+    'mqtt.authz': { actions: 'record' },
     'session.subscribe': { actions: 'record' },
     'session.retain': { actions: 'record' },
     'session.packet.put': { actions: 'record' },

@@ -25,7 +25,7 @@ function showPayload(b: Buffer): unknown {
 
 export function formatRecord(r: LogRecord): string {
   const e = r.event
-  const data = 'payload' in e.data ? { ...e.data, payload: showPayload(e.data.payload) } : e.data
+  const data = 'payload' in e.data && e.data.payload !== null ? { ...e.data, payload: showPayload(e.data.payload) } : e.data
   return JSON.stringify({ position: r.position, type: e.type, meta: { ...e.meta, time: new Date(e.meta.at).toISOString() }, data })
 }
 

@@ -5,7 +5,7 @@
  */
 import { createActor, type Actor } from 'xstate'
 import { sessionMachine } from '../../machines/session.machine.js'
-import type { DomainEvent } from '../events/domain.js'
+import type { DomainEvent, ObservedEvent } from '../events/domain.js'
 import type { InputEvent } from '../events/input.js'
 import { DEFAULT_OFFLINE_RULES, type OfflineRules } from '../offline/rules.js'
 
@@ -18,6 +18,8 @@ export class SessionActors {
   constructor(
     private readonly node: string,
     private readonly rules: OfflineRules = DEFAULT_OFFLINE_RULES,
+    /** Observed events the sessions record, for the hook rules that listen to them. */
+    private readonly observe: ReadonlySet<ObservedEvent['type']> = new Set(),
   ) {}
 
   get size(): number {
@@ -49,7 +51,7 @@ export class SessionActors {
   private actorFor(clientId: string): SessionActor {
     let actor = this.actors.get(clientId)
     if (!actor) {
-      actor = createActor(sessionMachine, { input: { clientId, node: this.node, rules: this.rules } })
+      actor = createActor(sessionMachine, { input: { clientId, node: this.node, rules: this.rules, observe: this.observe } })
       actor.on('*', (e) => this.collecting.push(e))
       actor.start()
       this.actors.set(clientId, actor)

@@ -3,6 +3,7 @@
  * or a typed InputError. Nothing past this point re-checks shapes.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import { decodeObservedInput } from './decode-observed.js'
 import { decodeSessionInput } from './decode-session.js'
 import { inputError } from './errors.js'
 import { all, bool, clientId, describe, expiry, optStr, packetId, payload, protocolVersion, qos, str, topicFilter, topicName, options, type Raw, type Result } from './fields.js'
@@ -50,19 +51,16 @@ export function decodeInput(value: unknown, stamp: Stamp, limits: DecodeLimits =
         ({ type: 'mqtt.publish' as const, at, msgId: stamp.nextId(at), ...f }))(
         all({ ...base, topic: topicName(raw), payload: payload(raw, limits), qos: qos(raw), retain: bool(raw, 'retain', false), expiryIntervalSec: expiry(raw) }),
       )
-    case 'mqtt.deliver':
-      return E.map((f: { clientId: string; topic: string; qos: QoS; packetId: number | null }) => ({ type: 'mqtt.deliver' as const, at, ...f }))(
-        all({ ...base, topic: topicName(raw), qos: qos(raw), packetId: packetId(raw) }),
-      )
     case 'mqtt.ack':
       return E.map((f: { clientId: string; topic: string; packetId: number | null; msgId: string | null }) =>
         ({ type: 'mqtt.ack' as const, at, ...f, msgId: f.msgId === '' ? null : f.msgId }))(
         all({ ...base, topic: topicName(raw), packetId: packetId(raw), msgId: optStr(raw, 'msgId') }),
       )
+    case 'mqtt.deliver':
     case 'mqtt.drop':
-      return E.map((f: { clientId: string; topic: string; reason: string | null }) => ({ type: 'mqtt.drop' as const, at, clientId: f.clientId, topic: f.topic, reason: f.reason ?? 'unknown' }))(
-        all({ ...base, topic: topicName(raw), reason: optStr(raw, 'reason') }),
-      )
+    case 'mqtt.connack':
+    case 'mqtt.authz':
+      return decodeObservedInput(raw, at, limits)
     case 'session.subscribe':
     case 'session.retain':
     case 'session.packet.put':

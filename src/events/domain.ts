@@ -117,7 +117,44 @@ export type SessionPacketDeleted = Ev<'SessionPacketDeleted', {
   readonly messageId: number | null
 }>
 
+/**
+ * What the broker reported that changes no state the engine keeps, but that
+ * hook rules may act on (EMQX's rule-engine events: statistics, audit). A
+ * session records these only while a rule listens to their hook, so an
+ * engine without such rules logs none of them. Each carries the fields its
+ * hook's templates can name; a field the hook does not have is null.
+ */
+export interface ObservedData {
+  readonly topic: string | null
+  readonly qos: QoS | null
+  readonly msgId: string | null
+  /** Why: a disconnect-like reason, `no_subscribers`, `allow`/`deny`, a CONNACK reason... */
+  readonly reason: string | null
+  readonly payload: Buffer | null
+  /** Further named fields of the hook (`authz_source`, `action`, `result`, `username`, `reason_code`...). */
+  readonly extra: Readonly<Record<string, string>>
+}
+
+/** A PUBLISH the broker accepted (hook message.publish). */
+export type MessagePublished = Ev<'MessagePublished', ObservedData>
+/** A message the broker handed to a subscriber (hook message.delivered). */
+export type MessageDelivered = Ev<'MessageDelivered', ObservedData>
+/** A CONNACK the broker sent (hook client.connack); `reason` is its reason code, as text. */
+export type ConnackSent = Ev<'ConnackSent', ObservedData>
+/** A publish or subscribe was authorized or refused (hook client.check_authz_complete). */
+export type AuthorizationChecked = Ev<'AuthorizationChecked', ObservedData>
+/** A published message reached nobody (hook message.dropped, e.g. `no_subscribers`). */
+export type MessageDropped = Ev<'MessageDropped', ObservedData>
+/** A message was not delivered to one subscriber (hook delivery.dropped). */
+export type DeliveryDropped = Ev<'DeliveryDropped', ObservedData>
+
+export type ObservedEvent = MessagePublished | MessageDelivered | ConnackSent | AuthorizationChecked | MessageDropped | DeliveryDropped
+
+/** The observed event types, in the order of their binary tags (13 onwards). */
+export const OBSERVED_TYPES = ['MessagePublished', 'MessageDelivered', 'ConnackSent', 'AuthorizationChecked', 'MessageDropped', 'DeliveryDropped'] as const satisfies readonly ObservedEvent['type'][]
+
 export type DomainEvent =
+  | ObservedEvent
   | SessionSubscriptionStored
   | RetainedPacketStored
   | SessionPacketStored

@@ -72,11 +72,16 @@ export interface MqttPublish extends Base {
   readonly expiryIntervalSec: number | null
 }
 
+/** The broker handed a message to this client (hook message.delivered). */
 export interface MqttDeliver extends Base {
   readonly type: 'mqtt.deliver'
   readonly topic: string
   readonly qos: QoS
   readonly packetId: number | null
+  /** The stored message's id, when the delivery carries one. */
+  readonly msgId: string | null
+  /** The client that published it, when the host knows. */
+  readonly from: string | null
 }
 
 export interface MqttAck extends Base {
@@ -87,10 +92,39 @@ export interface MqttAck extends Base {
   readonly msgId: string | null
 }
 
+/**
+ * A message went nowhere. `stage` `message`: a publish of this client reached
+ * no subscriber (hook message.dropped, reason e.g. `no_subscribers`);
+ * `delivery`: a message for this client was not delivered to it (hook
+ * delivery.dropped, reason e.g. `queue_full`, `expired`, `no_local`).
+ */
 export interface MqttDrop extends Base {
   readonly type: 'mqtt.drop'
+  readonly stage: 'message' | 'delivery'
   readonly topic: string
   readonly reason: string
+  readonly qos: QoS
+  readonly payload: Buffer | null
+  readonly msgId: string | null
+}
+
+/** The broker answered a CONNECT (hook client.connack); `reasonCode` 0 is success. */
+export interface MqttConnack extends Base {
+  readonly type: 'mqtt.connack'
+  readonly reasonCode: number
+  readonly sessionPresent: boolean
+  readonly username: string | null
+}
+
+/** An authorization check ended (hook client.check_authz_complete). */
+export interface MqttAuthz extends Base {
+  readonly type: 'mqtt.authz'
+  readonly action: 'publish' | 'subscribe'
+  /** The topic (publish) or filter (subscribe) checked, as the client sent it. */
+  readonly topic: string
+  readonly result: 'allow' | 'deny'
+  /** Which check decided, e.g. `aedes` for the broker's authorize hooks, `default` when none is set. */
+  readonly source: string
 }
 
 /**
@@ -156,6 +190,8 @@ export type InputEvent =
   | MqttDeliver
   | MqttAck
   | MqttDrop
+  | MqttConnack
+  | MqttAuthz
 
 export type InputType = InputEvent['type']
 
@@ -168,4 +204,6 @@ export const INPUT_TYPES: readonly InputType[] = [
   'mqtt.deliver',
   'mqtt.ack',
   'mqtt.drop',
+  'mqtt.connack',
+  'mqtt.authz',
 ]

@@ -22,6 +22,12 @@
  *     11   SessionPacketStored     box u8 | id str | order f64 | messageId sint (-1 for none) |
  *                                  brokerId str? | packet str
  *     12   SessionPacketDeleted    box u8 | id str | messageId sint (-1 for none)
+ *     13   MessagePublished        \
+ *     14   MessageDelivered         |
+ *     15   ConnackSent              | the observed layout, shared: topic str? | qos u8 (0-2, 255 none) |
+ *     16   AuthorizationChecked     | msgId str? | reason str? | payload (u8 0, or u8 1 then bytes) |
+ *     17   MessageDropped           | extra count sint, then (name str | value str) per field, sorted by name
+ *     18   DeliveryDropped         /
  *
  *     mode     u8: 0 queue, 1 pubsub, 2 latest
  *     box      u8: 0 outgoing, 1 incoming, 2 will
@@ -57,7 +63,7 @@
  * (an unknown type or enum value, a non-finite time, a seq that is not a safe
  * integer), so such an event fails its append instead of poisoning the log.
  */
-import type { DomainEvent, EventMeta } from '../events/domain.js'
+import { OBSERVED_TYPES, type DomainEvent, type EventMeta, type ObservedData } from '../events/domain.js'
 import { LogDecodeError } from './errors.js'
 
 /** The schema version these records carry in their first byte. */
@@ -72,8 +78,11 @@ const RETAIN_HANDLING = [0, 1, 2] as const
 const MODES = ['queue', 'pubsub', 'latest'] as const
 const PUBSUB_STARTS = [null, 'latest', 'oldest'] as const
 const BOXES = ['outgoing', 'incoming', 'will'] as const
+/** The tag of the first observed event type (OBSERVED_TYPES, in order). */
+const FIRST_OBSERVED_TAG = 13
 /** The highest type tag. */
-const LAST_TAG = 12
+const LAST_TAG = FIRST_OBSERVED_TAG + OBSERVED_TYPES.length - 1
+const NO_QOS = 255
 
 // Buffer's own slicers, which toString(encoding, start, end) calls after
 // checking its arguments; used when present, as they are in every Node release.
@@ -319,6 +328,15 @@ export class EventWriter {
         this.str(e.data.id)
         this.sint(e.data.messageId ?? -1, e)
         break
+      case 'MessagePublished':
+      case 'MessageDelivered':
+      case 'ConnackSent':
+      case 'AuthorizationChecked':
+      case 'MessageDropped':
+      case 'DeliveryDropped':
+        tag = FIRST_OBSERVED_TAG + OBSERVED_TYPES.indexOf(e.type)
+        this.observed(e.data, e)
+        break
       default:
         return refuse(e, 'type', 'a domain event type', (e as { type: unknown }).type)
     }
@@ -337,6 +355,34 @@ export class EventWriter {
     const grown = Buffer.allocUnsafe(size)
     this.buf.copy(grown, 0, 0, this.pos)
     this.buf = grown
+  }
+
+  private optStr(v: string | null): void {
+    if (v === null) this.u8(0)
+    else {
+      this.u8(1)
+      this.str(v)
+    }
+  }
+
+  private observed(d: ObservedData, e: DomainEvent): void {
+    this.optStr(d.topic)
+    this.u8(d.qos === null ? NO_QOS : upTo2(e, 'data.qos', d.qos))
+    this.optStr(d.msgId)
+    this.optStr(d.reason)
+    if (d.payload === null) this.u8(0)
+    else {
+      this.u8(1)
+      this.bytes(d.payload)
+    }
+    const names = Object.keys(d.extra).sort()
+    this.sint(names.length, e)
+    for (const name of names) {
+      const value = d.extra[name]
+      if (typeof value !== 'string') refuse(e, `data.extra.${name}`, 'a string', value)
+      this.str(name)
+      this.str(value)
+    }
   }
 
   private meta(m: EventMeta, e: DomainEvent): void {
@@ -605,6 +651,24 @@ function unescapeZeroRuns(buf: Buffer, from: number, end: number): Buffer {
   return out
 }
 
+function readObserved(c: Cursor): ObservedData {
+  const topic = c.strOrNull('data.topic')
+  const qosByte = c.u8('data.qos')
+  const qos = qosByte === NO_QOS ? null : QOS[qosByte]
+  if (qos === undefined) throw bad('data.qos', 'one of 0, 1, 2 (255 for none)', qosByte)
+  const msgId = c.strOrNull('data.msgId')
+  const reason = c.strOrNull('data.reason')
+  const payload = c.bool('data.payload') ? c.bytes('data.payload') : null
+  const count = c.sint('data.extra')
+  if (count < 0) throw bad('data.extra', 'a field count', count)
+  const extra: Record<string, string> = {}
+  for (let i = 0; i < count; i++) {
+    const name = c.str('data.extra')
+    extra[name] = c.str(`data.extra.${name}`)
+  }
+  return { topic, qos, msgId, reason, payload, extra }
+}
+
 function readBox(c: Cursor): (typeof BOXES)[number] {
   const b = c.u8('data.box')
   const box = BOXES[b]
@@ -705,8 +769,14 @@ export function decodeV4(buf: Buffer): DomainEvent {
       e = { type: 'SessionPacketStored', meta, data: { box, id, order, messageId, brokerId: c.strOrNull('data.brokerId'), packet: c.str('data.packet') } }
       break
     }
-    default:
+    case 12:
       e = { type: 'SessionPacketDeleted', meta, data: { box: readBox(c), id: c.str('data.id'), messageId: readMessageId(c) } }
+      break
+    default: {
+      const type = OBSERVED_TYPES[tag - FIRST_OBSERVED_TAG]
+      if (type === undefined) throw new LogDecodeError(`unknown event type tag ${tag}`)
+      e = { type, meta, data: readObserved(c) }
+    }
   }
   const extra = c.end - c.pos
   if (extra !== 0) throw new LogDecodeError(`${extra} trailing byte${extra === 1 ? '' : 's'} after the last field of ${e.type}`)

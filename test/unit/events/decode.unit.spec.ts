@@ -22,6 +22,21 @@ function leftOf(value: unknown, limits?: DecodeLimits): { code: InputErrorCode; 
   return r.left
 }
 
+describe('decodeInput: what a host observes', () => {
+  it('fills the defaults of drop, connack and authz, and keeps a refused filter as the client sent it', () => {
+    const at = { at: 7 }
+    expect(decodeInput({ type: 'mqtt.drop', clientId: 'c1', topic: 'a/b', reason: 'no_subscribers', ...at }, stamp())).toEqual(
+      E.right({ type: 'mqtt.drop', clientId: 'c1', at: 7, stage: 'message', topic: 'a/b', reason: 'no_subscribers', qos: 0, payload: null, msgId: null }),
+    )
+    expect(decodeInput({ type: 'mqtt.connack', clientId: 'c1', ...at }, stamp())).toEqual(
+      E.right({ type: 'mqtt.connack', clientId: 'c1', at: 7, reasonCode: 0, sessionPresent: false, username: null }),
+    )
+    expect(decodeInput({ type: 'mqtt.authz', clientId: 'c1', action: 'subscribe', topic: 'a/#/b', result: 'deny', ...at }, stamp())).toEqual(
+      E.right({ type: 'mqtt.authz', clientId: 'c1', at: 7, action: 'subscribe', topic: 'a/#/b', result: 'deny', source: 'default' }),
+    )
+  })
+})
+
 describe('decodeInput rejections', () => {
   it.each<[string, unknown, InputErrorCode, string]>([
     ['empty clientId', { ...sub, clientId: '' }, 'empty_client_id', 'clientId'],
@@ -52,6 +67,12 @@ describe('decodeInput rejections', () => {
     ['expiryIntervalSec above 2^32-1', { ...pub, expiryIntervalSec: 0x1_0000_0000 }, 'bad_shape', 'expiryIntervalSec'],
     ["expiryIntervalSec '60'", { ...pub, expiryIntervalSec: '60' }, 'bad_shape', 'expiryIntervalSec'],
     ['ack msgId a number', { type: 'mqtt.ack', clientId: 'c1', topic: 't', msgId: 7 }, 'bad_shape', 'msgId'],
+    ['drop with an unknown stage', { type: 'mqtt.drop', clientId: 'c1', topic: 't', reason: 'x', stage: 'later' }, 'bad_shape', 'stage'],
+    ['drop payload a number', { type: 'mqtt.drop', clientId: 'c1', topic: 't', reason: 'x', payload: 5 }, 'bad_shape', 'payload'],
+    ['connack reasonCode 256', { type: 'mqtt.connack', clientId: 'c1', reasonCode: 256 }, 'bad_shape', 'reasonCode'],
+    ['authz result maybe', { type: 'mqtt.authz', clientId: 'c1', action: 'publish', topic: 't', result: 'maybe' }, 'bad_shape', 'result'],
+    ['authz action connect', { type: 'mqtt.authz', clientId: 'c1', action: 'connect', topic: 't', result: 'allow' }, 'bad_shape', 'action'],
+    ['authz empty topic', { type: 'mqtt.authz', clientId: 'c1', action: 'publish', topic: '', result: 'allow' }, 'bad_topic', 'topic'],
     ['ack msgId invalid UTF-8 bytes', { type: 'mqtt.ack', clientId: 'c1', topic: 't', msgId: Buffer.from([0xc3]) }, 'invalid_utf8', 'msgId'],
   ])('%s -> %s on %s', (_name, value, code, field) => {
     const err = leftOf(value)

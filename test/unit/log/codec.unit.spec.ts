@@ -11,7 +11,7 @@ const json = (o: unknown): Buffer => Buffer.from(JSON.stringify(o))
 
 /** A JSON record as versions 1 to 3 stored it: `{v, type, data, meta}`, payload as {"$b64": ...}. */
 function jsonRecord(v: number, e: DomainEvent): Buffer {
-  const data = 'payload' in e.data ? { ...e.data, payload: { $b64: e.data.payload.toString('base64') } } : e.data
+  const data = 'payload' in e.data && e.data.payload !== null ? { ...e.data, payload: { $b64: e.data.payload.toString('base64') } } : e.data
   return json({ v, type: e.type, data, meta: e.meta })
 }
 
@@ -243,7 +243,7 @@ describe('decodeEvent rejects damaged binary records with LogDecodeError', () =>
     ['an old version that only JSON had', patch(good.acked, 0, 3), /first byte 3 is neither "\{" \(a JSON record\) nor a binary schema version/],
     ['version byte 0', patch(good.acked, 0, 0), /first byte 0 is neither/],
     ['unknown tag 0', patch(good.acked, 1, 0), /unknown event type tag 0/],
-    ['unknown tag 13', patch(good.acked, 1, 13), /unknown event type tag 13/],
+    ['unknown tag 19 (one past the observed events)', patch(good.acked, 1, 19), /unknown event type tag 19/],
     ['unknown tag 0x7f', patch(good.acked, 1, 0x7f), /unknown event type tag 127/],
     ['a boolean byte 2', patch(good.disconnected, -1, 2), /data\.heldQueue must be a boolean byte \(0 or 1\), got 2/],
     ['a boolean byte 0xff', patch(good.added, -2, 0xff), /data\.fetch must be a boolean/],
@@ -267,7 +267,7 @@ describe('decodeEvent rejects damaged binary records with LogDecodeError', () =>
     ['an infinite expiry', rec(4, 7, ...M, 'm', 't', 2, [1, 0xab], 0, 1, f64(Infinity)), /data\.expiresAt must be a finite number, got Infinity/],
     ['an escaped zero run of length 0', rec(4, 0x86, 'c', 'n', 2, [0, 0]), /escaped zero run of length 0/],
     ['an escaped zero run cut short', rec(4, 0x86, 'c', 'n', 2, [0]), /escaped zero run cut short/],
-    ['an escaped record with an unknown tag', rec(4, 0x8d, 'c', 'n', 2, [0, 8], 't'), /unknown event type tag 13/],
+    ['an escaped record with an unknown tag', rec(4, 0x93, 'c', 'n', 2, [0, 8], 't'), /unknown event type tag 19/],
   ])('%s', (_, bytes, message) => {
     expect(() => decodeEvent(bytes)).toThrow(LogDecodeError)
     expect(() => decodeEvent(bytes)).toThrow(message)

@@ -16,6 +16,15 @@ const mode = fc.constantFrom('queue', 'pubsub', 'latest')
 const box = fc.constantFrom('outgoing', 'incoming', 'will')
 const payload = fc.uint8Array({ maxLength: 48 }).map((u) => Buffer.from(u))
 
+const observedData = rec({
+  topic: fc.option(text, { nil: null }),
+  qos: fc.option(qos, { nil: null }),
+  msgId: fc.option(text, { nil: null }),
+  reason: fc.option(text, { nil: null }),
+  payload: fc.option(payload, { nil: null }),
+  extra: fc.dictionary(text, text, { maxKeys: 4, noNullPrototype: true }),
+})
+
 export const metaArb: fc.Arbitrary<EventMeta> = rec({
   clientId: text,
   node: text,
@@ -70,6 +79,12 @@ export const eventArbs: { readonly [T in DomainEventType]: fc.Arbitrary<Extract<
     data: rec({ box, id: text, messageId: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: null }) }),
     meta: metaArb,
   }),
+  MessagePublished: rec({ type: fc.constant('MessagePublished'), data: observedData, meta: metaArb }),
+  MessageDelivered: rec({ type: fc.constant('MessageDelivered'), data: observedData, meta: metaArb }),
+  ConnackSent: rec({ type: fc.constant('ConnackSent'), data: observedData, meta: metaArb }),
+  AuthorizationChecked: rec({ type: fc.constant('AuthorizationChecked'), data: observedData, meta: metaArb }),
+  MessageDropped: rec({ type: fc.constant('MessageDropped'), data: observedData, meta: metaArb }),
+  DeliveryDropped: rec({ type: fc.constant('DeliveryDropped'), data: observedData, meta: metaArb }),
 }
 
 export const eventArb: fc.Arbitrary<DomainEvent> = fc.oneof(...Object.values(eventArbs))

@@ -32,7 +32,7 @@ describe('session machine: connection lifecycle', () => {
   it('starts offline with seq 0, no connection, the default offline rules and no active filters', () => {
     const s = session()
     expect(s.state).toBe('offline')
-    expect(s.ctx).toEqual({ clientId: 'c1', node: 'n1', seq: 0, connectionId: null, rules: DEFAULT_OFFLINE_RULES, active: [], fetchedQueue: false })
+    expect(s.ctx).toEqual({ clientId: 'c1', node: 'n1', seq: 0, connectionId: null, rules: DEFAULT_OFFLINE_RULES, observe: new Set(), active: [], fetchedQueue: false })
     expect(DEFAULT_OFFLINE_RULES).toEqual({ queue: ['queue/#'], pubsub: ['pubsub/#'], latest: [], expiredTimeSec: 7200, pubsubStart: 'latest' })
   })
 
@@ -144,17 +144,43 @@ describe('session machine: subscriptions and retained messages', () => {
     const s = session()
     expect(s.send(publish('c1', 's/t', Buffer.from('x'), false))).toEqual([])
     expect(s.send(publish('c1', 's/t', Buffer.alloc(0), false))).toEqual([])
-    expect(s.send({ type: 'mqtt.deliver', clientId: 'c1', at: 1, topic: 's/t', qos: 1, packetId: 3 })).toEqual([])
+    expect(s.send({ type: 'mqtt.deliver', clientId: 'c1', at: 1, topic: 's/t', qos: 1, packetId: 3, msgId: null, from: null })).toEqual([])
     expect(s.send(ack('c1', 's/t', null, 1, 3))).toEqual([])
     expect(s.send(ack('c1', 's/t', 'm-1', 1, 3))).toEqual([])
-    expect(s.send({ type: 'mqtt.drop', clientId: 'c1', at: 1, topic: 's/t', reason: 'queue_full' })).toEqual([])
+    expect(s.send({ type: 'mqtt.drop', clientId: 'c1', at: 1, stage: 'delivery', topic: 's/t', reason: 'queue_full', qos: 1, payload: null, msgId: null })).toEqual([])
     expect(s.ctx.seq).toBe(0)
     expect(s.send(subscribe('c1', 'x'))[0]?.meta.seq).toBe(1)
   })
 
+  it('records observed events only for the types it is told to observe, in order, with their fields', () => {
+    const all = new Set(['MessagePublished', 'MessageDelivered', 'ConnackSent', 'AuthorizationChecked', 'MessageDropped', 'DeliveryDropped'] as const)
+    const ctx = (observe: SessionContext['observe']): SessionContext =>
+      ({ clientId: 'c1', node: 'n1', seq: 0, connectionId: 'k1', rules: DEFAULT_OFFLINE_RULES, observe, active: [], fetchedQueue: false })
+    const drop = { type: 'mqtt.drop', clientId: 'c1', at: 1, stage: 'message', topic: 'a/b', reason: 'no_subscribers', qos: 1, payload: Buffer.from('p'), msgId: 'm1' } as const
+    const authz = { type: 'mqtt.authz', clientId: 'c1', at: 1, action: 'subscribe', topic: 'x/#', result: 'deny', source: 'aedes' } as const
+    const connack = { type: 'mqtt.connack', clientId: 'c1', at: 1, reasonCode: 5, sessionPresent: false, username: 'u' } as const
+    expect(decide(ctx(new Set()), drop)).toEqual([])
+    expect(decide(ctx(new Set()), authz)).toEqual([])
+    expect(decide(ctx(new Set(['DeliveryDropped'])), drop)).toEqual([])
+    expect(decide(ctx(all), drop)).toEqual([{ type: 'MessageDropped', data: { topic: 'a/b', qos: 1, msgId: 'm1', reason: 'no_subscribers', payload: Buffer.from('p'), extra: {} } }])
+    expect(decide(ctx(all), { ...drop, stage: 'delivery' })[0]?.type).toBe('DeliveryDropped')
+    expect(decide(ctx(all), authz)).toEqual([{
+      type: 'AuthorizationChecked',
+      data: { topic: 'x/#', qos: null, msgId: null, reason: 'deny', payload: null, extra: { action: 'subscribe', result: 'deny', authz_source: 'aedes' } },
+    }])
+    expect(decide(ctx(all), connack)).toEqual([{
+      type: 'ConnackSent',
+      data: { topic: null, qos: null, msgId: null, reason: '5', payload: null, extra: { reason_code: '5', session_present: 'false', username: 'u' } },
+    }])
+    // A publish is observed before what it stores: rules see it even when nothing is kept.
+    const out = decide(ctx(all), publish('c1', 'queue/q', Buffer.from('x'), false))
+    expect(out.map((d) => d.type)).toEqual(['MessagePublished', 'MessageStored'])
+    expect(decide(ctx(new Set()), publish('c1', 'queue/q', Buffer.from('x'), false)).map((d) => d.type)).toEqual(['MessageStored'])
+  })
+
   it('decide maps inputs to drafts without metadata, reading the rules and active filters from the context', () => {
     const ctx = (active: readonly string[] = []): SessionContext =>
-      ({ clientId: 'c1', node: 'n1', seq: 0, connectionId: 'k1', rules: DEFAULT_OFFLINE_RULES, active, fetchedQueue: false })
+      ({ clientId: 'c1', node: 'n1', seq: 0, connectionId: 'k1', rules: DEFAULT_OFFLINE_RULES, observe: new Set(), active, fetchedQueue: false })
     expect(decide(ctx(), unsubscribe('c1', 'f'))).toEqual([{ type: 'SubscriptionRemoved', data: { filter: 'f' } }])
     expect(decide(ctx(), publish('c1', 't', Buffer.from('x'), false))).toEqual([])
     const options = { nl: false, rap: false, rh: 0 }
