@@ -59,6 +59,7 @@ program
   .option('--log-dir <dir>', 'event log directory (default: <data>/events)')
   .option('--no-log', 'keep no event log (Redis is then the only copy)')
   .option('--durability <mode>', 'event log fsync: batch (every batch), interval:<ms>, or never', durability, { mode: 'batch' } as Durability)
+  .option('--config <file>', 'EMQX emqx_backend_redis.conf or JSON: pools, hook rules, command templates, expired_time (default: EMQX\'s default hook set)')
   .action(async (opts: ServeOptions) => {
     const logger = createLogger({ pretty: process.stdout.isTTY === true })
     // Signals are handled from the start: one that arrives while serve is still

@@ -6,9 +6,11 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { createEngine, type Engine } from '../engine/engine.js'
+import type { BackendConfig } from '../config/model.js'
 import type { Durability } from '../log/event-log.js'
 import { startAedesBroker, type HostedBroker } from '../hosts/aedes/broker.js'
 import { RedisServerNotFoundError, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js'
+import { declaresPools, serveBackend } from './serve-config.js'
 
 export interface ServeOptions {
   /** Absent: 1883, or a free port when 1883 is taken. */
@@ -25,6 +27,8 @@ export interface ServeOptions {
   /** commander's --no-log */
   readonly log: boolean
   readonly durability: Durability
+  /** An EMQX `emqx_backend_redis.conf` or JSON configuration file. */
+  readonly config?: string
 }
 
 export interface Running {
@@ -64,10 +68,19 @@ async function listen(engine: Engine, opts: ServeOptions, logger: Logger): Promi
   }
 }
 
+/** The default pool's address, for log lines. */
+function describePool(config: BackendConfig): string {
+  const pool = config.pools.find((p) => p.name === config.defaultPool)
+  const s = pool?.servers[0]
+  return s ? `redis://${s.host}:${s.port}/${pool?.database ?? 0} (${pool?.type} pool ${pool?.name})` : 'the default pool'
+}
+
 export async function serve(opts: ServeOptions, logger: Logger): Promise<Running> {
   let embedded: EmbeddedRedis | null = null
   let redisUrl = opts.redis ?? process.env['REDIS_URL']
-  if (!redisUrl) {
+  // A configuration that declares its own pools needs no embedded Redis (a bad one stops here, before anything starts).
+  const ownPools = opts.config !== undefined && declaresPools(opts.config)
+  if (!redisUrl && !ownPools) {
     try {
       embedded = await startEmbeddedRedis({ dir: join(opts.data, 'redis') })
     } catch (err) {
@@ -77,12 +90,22 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     redisUrl = embedded.url
     logger.info({ redis: redisUrl, data: join(opts.data, 'redis') }, `no --redis given: started an embedded redis-server on ${redisUrl}`)
   }
+  const backend = serveBackend(opts.config, redisUrl ?? null)
+  if (opts.config !== undefined) {
+    const commandRules = backend.hooks.filter((h) => h.action.kind === 'commands').length
+    logger.info({ config: opts.config, pools: backend.pools.map((p) => p.name), rules: backend.hooks.length, commandRules }, `loaded ${opts.config}`)
+  }
+  // Without a URL the engine writes to the configuration's default pool.
+  const explicit = redisUrl
+  redisUrl ??= describePool(backend)
   const engine = createEngine({
-    redis: redisUrl,
+    ...(explicit !== undefined ? { redis: explicit } : {}),
+    backend,
     node: opts.node ?? hostname(),
     prefix: opts.prefix,
     limits: { maxPayloadBytes: opts.maxPayload },
-    offline: { expiredTimeSec: opts.expiredTime, pubsubStart: opts.pubsubStart },
+    // --expired-time applies unless the configuration sets expired_time.
+    offline: { expiredTimeSec: opts.config !== undefined ? backend.expiredTimeSec : opts.expiredTime, pubsubStart: opts.pubsubStart },
     ...(opts.log ? { log: { dir: opts.logDir ?? join(opts.data, 'events'), durability: opts.durability } } : {}),
     logger,
   })

@@ -6,8 +6,9 @@ import type * as E from 'fp-ts/lib/Either.js'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Observable } from 'rxjs'
+import type { BackendConfig } from '../config/model.js'
 import type { DecodeLimits } from '../events/decode.js'
-import type { DomainEvent } from '../events/domain.js'
+import type { DomainEvent, ObservedEvent } from '../events/domain.js'
 import type { InputError, InputErrorCode } from '../events/errors.js'
 import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
@@ -50,6 +51,17 @@ export interface EngineOptions {
    * is the only copy.
    */
   readonly log?: { readonly dir: string; readonly durability?: Durability; readonly segmentBytes?: number }
+  /**
+   * The EMQX Redis backend configuration: pools, hook rules (functions and raw
+   * command templates) and `expired_time`, as `loadConfigFile` returns it, or
+   * the JSON model as a plain object (checked here; a bad one throws a
+   * ConfigError). Without it the default hook set applies on `redis`.
+   * Function rules choose what the engine stores and looks up; command rules
+   * run on their pools after each event is committed; a pool with a
+   * `channel` gets the `mqtt_channel` control channel. Without `redis`, the
+   * engine writes its own keys to the default pool.
+   */
+  readonly backend?: BackendConfig | Readonly<Record<string, unknown>>
 }
 
 export interface SubmitOk {
@@ -69,6 +81,9 @@ export interface EngineStats {
   readonly redisCommandErrors: number
   readonly inFlight: number
   readonly actors: number
+  /** Rule commands Redis ran, and those that failed. */
+  readonly ruleCommands: number
+  readonly ruleCommandErrors: number
 }
 
 export interface Engine {
@@ -80,6 +95,8 @@ export interface Engine {
   readonly logger: Logger
   /** True while the engine wants the host to stop reading from its clients. */
   readonly pressure$: Observable<boolean>
+  /** The observed events the engine records (hook rules listen to them); a host reports only these. */
+  readonly observes: ReadonlySet<ObservedEvent['type']>
   /**
    * Hand the engine one host report. Resolves once its domain events are in
    * Redis (Right), or at once with the reason it was rejected (Left).

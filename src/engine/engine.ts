@@ -23,6 +23,7 @@ import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
 import type { EventLog } from '../log/event-log.js'
 import type { Engine, EngineOptions, SubmitResult } from './engine-types.js'
+import { engineRedisOf, openBackend, toBackendConfig, type Backend } from './backend.js'
 import { createAppend, createApply, type Appended } from './commit.js'
 import { watchRedis } from './redis-health.js'
 import { openAndCatchUp } from './startup.js'
@@ -65,7 +66,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const highWaterMark = Math.max(1, options.highWaterMark ?? 10_000)
   const lowWaterMark = Math.floor(highWaterMark / 2)
-  const { redis, owned } = connectRedis(options.redis ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379')
+  const backendConfig = options.backend ? toBackendConfig(options.backend) : null
+  const target = options.redis ?? (backendConfig ? engineRedisOf(backendConfig) : undefined) ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+  const { redis, owned } = connectRedis(target)
   // ioredis reports every failed reconnect; say each distinct error once per 30 s, not ten times a second.
   const lastSaid = new Map<string, number>()
   redis.on('error', (err: Error) => {
@@ -77,13 +80,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const nextId = createIdGenerator(node)
   const stamp: Stamp = { now: clock, nextId }
-  const rules: OfflineRules = { ...DEFAULT_OFFLINE_RULES, ...options.offline }
+  const hosts = new Set<BrokerHost>()
+  const backend: Backend | null = backendConfig ? openBackend(backendConfig, { hosts: () => hosts, logger }) : null
+  const rules: OfflineRules = { ...DEFAULT_OFFLINE_RULES, ...backend?.features.offline, ...options.offline }
+  const lookups = { subscriptions: backend?.features.subscribeLookup ?? true, retained: backend?.features.retainLookup ?? true }
+  const observes = backend?.rules.observe ?? new Set<never>()
   const fetchLimit = options.fetchLimit ?? 10_000
   const sweepGraceMs = Math.max(0, options.sweepGraceMs ?? 600_000)
-  const actors = new SessionActors(node, rules)
+  const actors = new SessionActors(node, rules, observes)
   const pressure$ = new BehaviorSubject(false)
   const input$ = new Subject<Envelope>()
-  const hosts = new Set<BrokerHost>()
   const reactions = new Set<Promise<void>>()
   const waiters = new Fifo<() => void>()
   const idle = new Fifo<() => void>()
@@ -132,7 +138,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
         n++
         counters.domainEvents += d.events.length
         acknowledge(d)
-        for (const e of d.events) runReactions(e)
+        for (const e of d.events) {
+          runReactions(e)
+          backend?.runner?.run(e)
+          if (backend) for (const c of backend.channels) c.notice(e)
+        }
       }
     }
     inFlight -= n
@@ -143,7 +153,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const runReactions = (event: DomainEvent): void => {
     for (const host of hosts) {
-      const p: Promise<void> = react(event, { redis, keys, host, rules, now: clock, fetchLimit })
+      const p: Promise<void> = react(event, { redis, keys, host, rules, now: clock, fetchLimit, lookups })
         .catch((err: unknown) => logger.warn({ err: String(err), event: event.type, clientId: event.meta.clientId }, 'lookup for the host failed'))
         .finally(() => reactions.delete(p))
       reactions.add(p)
@@ -193,6 +203,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     redis,
     logger,
     pressure$: pressure$.asObservable(),
+    observes,
 
     submit(raw: unknown): Promise<SubmitResult> {
       if (closing) return Promise.reject(new EngineClosedError())
@@ -228,6 +239,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         await Promise.allSettled([...reactions])
         await engine.flush()
       }
+      await backend?.runner?.settled()
     },
 
     sessionState: (clientId) => actors.stateOf(clientId),
@@ -242,7 +254,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
     },
 
-    stats: () => ({ ...counters, rejected: { ...rejected }, inFlight, actors: actors.size }),
+    stats: () => {
+      const r = backend?.runner?.stats()
+      return { ...counters, rejected: { ...rejected }, inFlight, actors: actors.size, ruleCommands: r?.sent ?? 0, ruleCommandErrors: r?.failed ?? 0 }
+    },
 
     close(): Promise<void> {
       if (closing) return closing
@@ -256,6 +271,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           await pipelineDone
         }
         await Promise.allSettled([...reactions])
+        await backend?.close()
         await (await logOpened.catch(() => null))?.close()
         hosts.clear()
         actors.stopAll()

@@ -25,6 +25,8 @@ export interface ReactionDeps {
   readonly now: () => number
   /** Most stored messages fetched per topic and subscription. */
   readonly fetchLimit: number
+  /** Which lookups the function rules switch on (on_subscribe_lookup, on_retain_lookup); default both. */
+  readonly lookups?: { readonly subscriptions: boolean; readonly retained: boolean }
 }
 
 const MODES: readonly OfflineMode[] = ['queue', 'pubsub', 'latest']
@@ -45,6 +47,7 @@ async function fetchForSubscription(event: Extract<DomainEvent, { type: 'Subscri
 export async function react(event: DomainEvent, deps: ReactionDeps): Promise<void> {
   switch (event.type) {
     case 'ClientConnected': {
+      if (deps.lookups?.subscriptions === false) return
       const subs = await lookupSubscriptions(deps.redis, deps.keys, event.meta.clientId)
       if (subs.length > 0) await deps.host.restoreSubscriptions(event.meta.clientId, event.data.connectionId, subs)
       return
@@ -60,7 +63,7 @@ export async function react(event: DomainEvent, deps: ReactionDeps): Promise<voi
 }
 
 async function deliverRetained(event: Extract<DomainEvent, { type: 'SubscriptionAdded' }>, deps: ReactionDeps): Promise<void> {
-      if (event.data.options.rh === 2) return
+      if (event.data.options.rh === 2 || deps.lookups?.retained === false) return
       const found = await lookupRetained(deps.redis, deps.keys, event.data.filter)
       if (found.length === 0) return
       const subQos = event.data.qos

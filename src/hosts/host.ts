@@ -24,4 +24,12 @@ export interface BrokerHost {
   restoreSubscriptions(clientId: string, connectionId: string, subscriptions: readonly StoredSubscription[]): Promise<void>
   /** Deliver messages to the client's current connection, if it has one. */
   deliver(clientId: string, messages: readonly HostMessage[]): Promise<void>
+  /**
+   * Subscribe the client's current connection now (a `mqtt_channel` command
+   * from a business server); filters it already holds at that QoS are
+   * skipped, and a client not connected here is left alone.
+   */
+  subscribe?(clientId: string, subscriptions: readonly { readonly filter: string; readonly qos: QoS }[]): Promise<void>
+  /** Unsubscribe the client's current connection from filters it holds (a `mqtt_channel` command). */
+  unsubscribe?(clientId: string, filters: readonly string[]): Promise<void>
 }

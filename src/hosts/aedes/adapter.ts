@@ -22,6 +22,7 @@ import { allClients, clientById, sentDisconnect, sessionFilters, setPaused } fro
 import { aedesHost } from './aedes-host.js'
 import { DeliveryTracker } from './delivery-tracker.js'
 import { msgIdOf, tagged } from './msgid-tag.js'
+import { observeAedes } from './observe.js'
 
 /** The clientId under which publishes made by the broker itself (no client) are recorded. */
 export const BROKER_CLIENT_ID = '$broker'
@@ -200,8 +201,11 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   // --- the way back: lookups delivered through Aedes ---
   const host = aedesHost(aedes, (client) => connIds.get(client))
   const detachHost = engine.attach(host)
+  // What only hook rules need (CONNACKs, authorization, deliveries, drops), wrapped around the above.
+  const unobserve = observeAedes(engine, aedes)
 
   return () => {
+    unobserve()
     detachHost()
     untrack()
     pressureSub.unsubscribe()

@@ -29,6 +29,15 @@ export function sessionFilters(client: Client): Set<string> {
   return new Set(typeof subs === 'object' && subs !== null ? Object.keys(subs) : [])
 }
 
+/** The QoS at which the client's live session holds `filter`, or null when it does not. */
+export function sessionQos(client: Client, filter: string): number | null {
+  const subs: unknown = Reflect.get(client, 'subscriptions')
+  if (typeof subs !== 'object' || subs === null || !Object.hasOwn(subs, filter)) return null
+  const sub: unknown = Reflect.get(subs, filter)
+  const qos: unknown = typeof sub === 'object' && sub !== null ? Reflect.get(sub, 'qos') : undefined
+  return typeof qos === 'number' ? qos : null
+}
+
 /** Stop / restart reading packets from a client (Aedes' Client#pause/resume). */
 export function setPaused(client: Client, paused: boolean): void {
   const fn: unknown = Reflect.get(client, paused ? 'pause' : 'resume')

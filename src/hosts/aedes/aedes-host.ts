@@ -5,7 +5,7 @@
  */
 import type { Aedes, Client } from 'aedes'
 import type { BrokerHost } from '../host.js'
-import { clientById, sessionFilters } from './aedes-client.js'
+import { clientById, sessionFilters, sessionQos } from './aedes-client.js'
 import { tagged } from './msgid-tag.js'
 
 /** Wait until the client has its CONNACK; false if it closed instead. */
@@ -24,6 +24,13 @@ function ready(client: Client): Promise<boolean> {
     client.once('connected', onConnected)
     client.conn.once('close', onClose)
   })
+}
+
+/** Aedes' persistence's removeSubscriptions, which its types leave out of the broker. */
+async function removeStoredSubscriptions(aedes: Aedes, client: Client, filters: readonly string[]): Promise<void> {
+  const persistence: unknown = Reflect.get(aedes, 'persistence')
+  const remove: unknown = typeof persistence === 'object' && persistence !== null ? Reflect.get(persistence, 'removeSubscriptions') : undefined
+  if (typeof remove === 'function') await Promise.resolve(remove.call(persistence, client, filters))
 }
 
 /**
@@ -50,6 +57,27 @@ export function aedesHost(aedes: Aedes, connectionOf: (client: Client) => string
         const packet = { cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false, ...(m.msgId ? tagged(m.msgId) : {}) }
         await new Promise<void>((resolve) => client.publish(packet, () => resolve()))
       }
+    },
+    async subscribe(clientId, subscriptions) {
+      const client = clientById(aedes, clientId)
+      if (!client || client.closed || !(await ready(client))) return
+      const missing = subscriptions.filter((s) => sessionQos(client, s.filter) !== s.qos)
+      if (missing.length === 0) return
+      await new Promise<void>((resolve, reject) =>
+        client.subscribe(missing.map((s) => ({ topic: s.filter, qos: s.qos })), (err?: Error) => (err ? reject(err) : resolve())),
+      )
+    },
+    async unsubscribe(clientId, filters) {
+      const client = clientById(aedes, clientId)
+      if (!client || client.closed || !(await ready(client))) return
+      const held = filters.filter((f) => sessionQos(client, f) !== null)
+      if (held.length === 0) return
+      // No messageId: the client sent no UNSUBSCRIBE, so it must get no UNSUBACK;
+      // Aedes then leaves a persistent session's stored copy alone, so remove that here.
+      if (!client.clean) await removeStoredSubscriptions(aedes, client, held)
+      await new Promise<void>((resolve, reject) =>
+        client.unsubscribe({ cmd: 'unsubscribe', unsubscriptions: [...held] }, (err?: Error) => (err ? reject(err) : resolve())),
+      )
     },
   }
 }
