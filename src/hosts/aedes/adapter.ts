@@ -45,6 +45,9 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   const connPrefix = `${engine.node}-${randomBytes(4).toString('hex')}`
   const tracker = new DeliveryTracker()
   const untrack = tracker.install(aedes)
+  // What only hook rules need (CONNACKs, authorization, deliveries, drops): installed first,
+  // so it wraps the application's own authorize hooks and reports their verdict and source.
+  const unobserve = observeAedes(engine, aedes)
   let connSeq = 0
   let pressure = false
   let roomWaiters: Array<() => void> = []
@@ -201,11 +204,8 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
   // --- the way back: lookups delivered through Aedes ---
   const host = aedesHost(aedes, (client) => connIds.get(client))
   const detachHost = engine.attach(host)
-  // What only hook rules need (CONNACKs, authorization, deliveries, drops), wrapped around the above.
-  const unobserve = observeAedes(engine, aedes)
 
   return () => {
-    unobserve()
     detachHost()
     untrack()
     pressureSub.unsubscribe()
@@ -216,5 +216,6 @@ export function attachAedes(engine: Engine, aedes: Aedes): () => void {
     for (const [event, fn] of guarded) aedes.off(event, fn as () => void)
     for (const go of roomWaiters) go()
     roomWaiters = []
+    unobserve()
   }
 }
