@@ -116,7 +116,7 @@ function observed(observe: ReadonlySet<ObservedEvent['type']>, event: ObservedIn
     case 'mqtt.deliver': {
       if (!observe.has('MessageDelivered')) return []
       const extra: Record<string, string> = event.from === null ? {} : { from: event.from }
-      return [{ type: 'MessageDelivered', data: { ...none, topic: event.topic, qos: event.qos, msgId: event.msgId, extra } }]
+      return [{ type: 'MessageDelivered', data: { ...none, topic: event.topic, qos: event.qos, msgId: event.msgId, payload: event.payload, extra } }]
     }
     case 'mqtt.drop': {
       const type = event.stage === 'message' ? 'MessageDropped' : 'DeliveryDropped'

@@ -44,9 +44,9 @@ export function decodeObservedInput(raw: Raw, at: number, limits: DecodeLimits):
   const base = { clientId: clientId(raw, limits) }
   switch (raw['type']) {
     case 'mqtt.deliver':
-      return E.map((f: { clientId: string; topic: string; qos: QoS; packetId: number | null; msgId: string | null; from: string | null }) =>
+      return E.map((f: { clientId: string; topic: string; qos: QoS; packetId: number | null; msgId: string | null; from: string | null; payload: Buffer | null }) =>
         ({ type: 'mqtt.deliver' as const, at, ...f }))(
-        all({ ...base, topic: topicName(raw), qos: qos(raw), packetId: packetId(raw), msgId: optStr(raw, 'msgId'), from: optStr(raw, 'from') }),
+        all({ ...base, topic: topicName(raw), qos: qos(raw), packetId: packetId(raw), msgId: optStr(raw, 'msgId'), from: optStr(raw, 'from'), payload: optPayload(raw, limits) }),
       )
     case 'mqtt.drop':
       return E.map((f: { clientId: string; stage: 'message' | 'delivery'; topic: string; reason: string | null; qos: QoS; payload: Buffer | null; msgId: string | null }) =>

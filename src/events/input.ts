@@ -82,6 +82,7 @@ export interface MqttDeliver extends Base {
   readonly msgId: string | null
   /** The client that published it, when the host knows. */
   readonly from: string | null
+  readonly payload: Buffer | null
 }
 
 export interface MqttAck extends Base {

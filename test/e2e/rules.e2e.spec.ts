@@ -46,6 +46,12 @@ describe('the statistics rules of the EMQX + Redis demo, through serve', () => {
     const watcher = await connect('watcher')
     await watcher.subscribeAsync('alerts/#', { qos: 1 })
     await dev1.publishAsync('alerts/fire', 'x', { qos: 1 })
+    // A persistent session that is away gets QoS 1 messages queued, but not QoS 0 ones: a delivery drop, not a message drop.
+    const away = await connect('away', { clean: false })
+    await away.subscribeAsync('fleet/#', { qos: 1 })
+    await away.endAsync()
+    await dev1.publishAsync('fleet/all', 'q0', { qos: 0 })
+    await dev1.publishAsync('fleet/all', 'q1', { qos: 1 })
     await dev1.endAsync() // DISCONNECT: normal
     // Aedes refuses publishes to $SYS topics: a denied publish, and the connection is closed with that reason.
     const intruder = await connect('intruder')
@@ -57,11 +63,11 @@ describe('the statistics rules of the EMQX + Redis demo, through serve', () => {
     const h = (key: string) => redis.client.hgetall(key)
     await eventually(async () => {
       expect(await h('emqx_messages')).toEqual({ 'dev-1': '44.37' })
-      expect(await h('disconnected_reason')).toEqual({ normal: '1', closed: '1', '$SYS/ topic is reserved': '1' })
-      expect(await h('emqx_message_dropped_count')).toEqual({ 'store-last-message/dev-1': '1' })
-      expect(await h('message_dropped_reason')).toEqual({ no_subscribers: '1' })
-      expect(await h('authz_result')).toEqual({ 'allow:publish': '2', 'allow:subscribe': '1', 'deny:publish': '1' })
-      expect(await h('authz_source')).toEqual({ default: '4' })
+      expect(await h('disconnected_reason')).toEqual({ normal: '2', closed: '1', '$SYS/ topic is reserved': '1' })
+      expect(await h('emqx_message_dropped_count')).toEqual({ 'store-last-message/dev-1': '1', 'fleet/all': '1' })
+      expect(await h('message_dropped_reason')).toEqual({ no_subscribers: '1', qos0_msg: '1' })
+      expect(await h('authz_result')).toEqual({ 'allow:publish': '4', 'allow:subscribe': '2', 'deny:publish': '1' })
+      expect(await h('authz_source')).toEqual({ default: '7' })
       expect(await redis.client.hget('mqtt:client:intruder', 'state')).toBe('0')
     })
     // The engine did its normal job beside the rules.
@@ -85,6 +91,48 @@ describe('the statistics rules of the EMQX + Redis demo, through serve', () => {
     expect(await redis.client.hget(`mqtt:client:${evil}`, 'state')).toBe('0')
     const stats = await redis.client.info('commandstats')
     expect(stats).not.toContain('cmdstat_flushall')
+  })
+})
+
+describe('every hook, with the command examples of the EMQX documentation', () => {
+  it('runs each hook\'s commands with its fields', async () => {
+    const file = join(tmp, 'hooks.conf')
+    const rule = (hook: string, n: number, commands: string[], topic?: string) =>
+      `backend.redis.hook.${hook}.${n} = ${JSON.stringify({ ...(topic ? { topic } : {}), action: { commands } })}`
+    writeFileSync(file, [
+      'backend.redis.hook.message.publish.1 = {"topic": "#", "action": {"function": "on_message_publish"}}',
+      'backend.redis.hook.session.subscribed.1 = {"topic": "queue/#", "action": {"function": "on_message_fetch_for_queue"}}',
+      rule('client.connected', 2, ['SET conn:${clientid} clientid']),
+      rule('client.disconnected', 2, ['SET disconn:${clientid} clientid']),
+      rule('session.created', 1, ['SADD sessions ${clientid}']),
+      rule('session.subscribed', 2, ['HSET sub:${clientid} ${topic} ${qos}']),
+      rule('session.unsubscribed', 1, ['SET unsub:${clientid} ${topic}']),
+      rule('message.publish', 2, ['RPUSH pub:${topic} ${msgid}'], 'queue/#'),
+      rule('message.delivered', 1, ['HSET delivered:${clientid} ${topic} ${payload}']),
+      rule('message.acked', 1, ['HSET ack:${clientid} ${topic} ${msgid}']),
+      rule('client.connack', 1, ['HINCRBY connack ${reason_code} 1']),
+    ].join('\n'))
+    served = await startServe(['--config', file, '--redis', redis.url])
+    const c = await connect('c1')
+    await c.subscribeAsync('queue/jobs', { qos: 1 })
+    const received = new Promise<string>((r) => c.once('message', (_t, payload) => r(payload.toString())))
+    const p = await connect('p1', { clean: false })
+    await p.publishAsync('queue/jobs', 'job-1', { qos: 1 })
+    expect(await received).toBe('job-1')
+    await c.unsubscribeAsync('queue/jobs')
+    await c.endAsync()
+    await eventually(async () => {
+      expect(await redis.client.get('conn:c1')).toBe('clientid')
+      expect(await redis.client.get('disconn:c1')).toBe('clientid')
+      expect((await redis.client.smembers('sessions')).sort()).toEqual(['c1']) // p1's session is persistent
+      expect(await redis.client.hgetall('sub:c1')).toEqual({ 'queue/jobs': '1' })
+      expect(await redis.client.get('unsub:c1')).toBe('queue/jobs')
+      expect(await redis.client.hgetall('delivered:c1')).toEqual({ 'queue/jobs': 'job-1' })
+      expect(await redis.client.hgetall('connack')).toEqual({ 0: '2' })
+      const [msgId] = await redis.client.lrange('pub:queue/jobs', 0, -1)
+      expect(msgId).toMatch(/^[0-9A-Za-z]{20}$/)
+      expect(await redis.client.hgetall('ack:c1')).toEqual({ 'queue/jobs': msgId })
+    })
   })
 })
 

@@ -11,11 +11,13 @@
  *   each delivery to a client   -> mqtt.deliver   (message.delivered)
  *   a publish with no live subscriber and no stored session to queue it for
  *                               -> mqtt.drop, stage message, reason no_subscribers (message.dropped)
- *   a publish withheld from its own publisher by No Local
- *                               -> mqtt.drop, stage delivery, reason no_local (delivery.dropped)
+ *   a QoS 0 publish for a persistent session that is offline (Aedes queues only QoS 1/2)
+ *                               -> mqtt.drop, stage delivery, reason qos0_msg, one per such session
+ *                                  (delivery.dropped)
  */
 import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes'
 import type { Engine } from '../../engine/engine.js'
+import { clientById } from './aedes-client.js'
 import { msgIdOf } from './msgid-tag.js'
 
 type Deliver = (packet: Record<string, unknown>, cb: (err?: Error) => void) => void
@@ -35,13 +37,19 @@ function hasLiveSubscriber(aedes: Aedes, topic: string): boolean | null {
   return Array.isArray(found) ? found.length > 0 : null
 }
 
-/** Do stored (offline, persistent) sessions subscribe to `topic`? They would queue a QoS > 0 message. */
-async function hasStoredSubscriber(aedes: Aedes, topic: string): Promise<boolean> {
+/** The client ids of the stored (persistent) sessions subscribed to `topic`, connected or not. */
+async function storedSubscribers(aedes: Aedes, topic: string): Promise<string[]> {
   const persistence: unknown = Reflect.get(aedes, 'persistence')
   const byTopic: unknown = typeof persistence === 'object' && persistence !== null ? Reflect.get(persistence, 'subscriptionsByTopic') : undefined
-  if (typeof byTopic !== 'function') return false
+  if (typeof byTopic !== 'function') return []
   const subs: unknown = await Promise.resolve(byTopic.call(persistence, topic))
-  return Array.isArray(subs) && subs.length > 0
+  if (!Array.isArray(subs)) return []
+  const ids: string[] = []
+  for (const s of subs) {
+    const id: unknown = typeof s === 'object' && s !== null ? Reflect.get(s, 'clientId') : undefined
+    if (typeof id === 'string') ids.push(id)
+  }
+  return [...new Set(ids)]
 }
 
 /**
@@ -89,7 +97,7 @@ export function observeAedes(engine: Engine, aedes: Aedes): () => void {
     })
   }
 
-  if (wants.has('MessageDelivered') || wants.has('DeliveryDropped')) {
+  if (wants.has('MessageDelivered')) {
     const prevPreConnect = aedes.preConnect
     aedes.preConnect = (client, packet, cb) => {
       watchDeliveries(client)
@@ -105,10 +113,9 @@ export function observeAedes(engine: Engine, aedes: Aedes): () => void {
       const wrapped: Deliver = (packet, cb) => {
         const topic = String(packet['topic'])
         const from = typeof packet['clientId'] === 'string' ? packet['clientId'] : null
-        if (from === client.id && packet['nl'] === true) {
-          if (wants.has('DeliveryDropped')) report({ type: 'mqtt.drop', stage: 'delivery', clientId: client.id, topic, reason: 'no_local', qos: packet['qos'] ?? 0 })
-        } else if (wants.has('MessageDelivered') && !topic.startsWith('$SYS/')) {
-          report({ type: 'mqtt.deliver', clientId: client.id, topic, qos: packet['qos'] ?? 0, msgId: msgIdOf(packet), from })
+        const payload = packet['payload']
+        if (!topic.startsWith('$SYS/')) {
+          report({ type: 'mqtt.deliver', clientId: client.id, topic, qos: packet['qos'] ?? 0, msgId: msgIdOf(packet), from, payload: payload instanceof Uint8Array || typeof payload === 'string' ? payload : null })
         }
         ;(original as Deliver).call(client, packet, cb)
       }
@@ -116,7 +123,7 @@ export function observeAedes(engine: Engine, aedes: Aedes): () => void {
     }
   }
 
-  if (wants.has('MessageDropped')) {
+  if (wants.has('MessageDropped') || wants.has('DeliveryDropped')) {
     const prevPublished = aedes.published
     aedes.published = (packet: AedesPublishPacket, client: Client | null, cb) => {
       prevPublished.call(aedes, packet, client as Client, (err?: Error | null) => {
@@ -131,15 +138,23 @@ export function observeAedes(engine: Engine, aedes: Aedes): () => void {
     // An empty retained publish only clears the retained message: nothing to deliver.
     if (packet.retain && packet.payload.length === 0) return
     const live = hasLiveSubscriber(aedes, packet.topic)
-    if (live !== false) return
-    const stored = packet.qos > 0 ? hasStoredSubscriber(aedes, packet.topic) : Promise.resolve(false)
-    stored.then(
-      (any) => {
-        if (any) return
-        report({
-          type: 'mqtt.drop', stage: 'message', clientId: client?.id ?? '$broker', topic: packet.topic, reason: 'no_subscribers',
-          qos: packet.qos, payload: packet.payload, msgId: msgIdOf(packet),
-        })
+    const qos0Drops = wants.has('DeliveryDropped') && packet.qos === 0
+    const noSubscriber = wants.has('MessageDropped') && live === false
+    if (!qos0Drops && !noSubscriber) return
+    storedSubscribers(aedes, packet.topic).then(
+      (stored) => {
+        const offline = stored.filter((id) => clientById(aedes, id) === undefined)
+        if (qos0Drops) {
+          for (const id of offline) report({ type: 'mqtt.drop', stage: 'delivery', clientId: id, topic: packet.topic, reason: 'qos0_msg', qos: 0 })
+        }
+        // A stored session is a subscriber even while away (as in EMQX, where its session
+        // exists): a QoS 0 message it cannot get is a delivery drop (above), not a message drop.
+        if (noSubscriber && stored.length === 0) {
+          report({
+            type: 'mqtt.drop', stage: 'message', clientId: client?.id ?? '$broker', topic: packet.topic, reason: 'no_subscribers',
+            qos: packet.qos, payload: packet.payload, msgId: msgIdOf(packet),
+          })
+        }
       },
       (err: unknown) => log.warn({ err: String(err) }, 'looking up stored subscribers failed'),
     )

@@ -144,7 +144,7 @@ describe('session machine: subscriptions and retained messages', () => {
     const s = session()
     expect(s.send(publish('c1', 's/t', Buffer.from('x'), false))).toEqual([])
     expect(s.send(publish('c1', 's/t', Buffer.alloc(0), false))).toEqual([])
-    expect(s.send({ type: 'mqtt.deliver', clientId: 'c1', at: 1, topic: 's/t', qos: 1, packetId: 3, msgId: null, from: null })).toEqual([])
+    expect(s.send({ type: 'mqtt.deliver', clientId: 'c1', at: 1, topic: 's/t', qos: 1, packetId: 3, msgId: null, from: null, payload: null })).toEqual([])
     expect(s.send(ack('c1', 's/t', null, 1, 3))).toEqual([])
     expect(s.send(ack('c1', 's/t', 'm-1', 1, 3))).toEqual([])
     expect(s.send({ type: 'mqtt.drop', clientId: 'c1', at: 1, stage: 'delivery', topic: 's/t', reason: 'queue_full', qos: 1, payload: null, msgId: null })).toEqual([])
