@@ -664,7 +664,8 @@ function readObserved(c: Cursor): ObservedData {
   const extra: Record<string, string> = {}
   for (let i = 0; i < count; i++) {
     const name = c.str('data.extra')
-    extra[name] = c.str(`data.extra.${name}`)
+    // An own property whatever the name: `extra['__proto__'] = v` would set the prototype instead.
+    Object.defineProperty(extra, name, { value: c.str(`data.extra.${name}`), enumerable: true, writable: true, configurable: true })
   }
   return { topic, qos, msgId, reason, payload, extra }
 }
