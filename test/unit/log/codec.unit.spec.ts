@@ -67,6 +67,16 @@ describe('encodeEvent / decodeEvent', () => {
     )
   })
 
+  it('round-trip an observed event whose extra field is named __proto__ (a counterexample fast-check found)', () => {
+    const extra: Record<string, string> = {}
+    Object.defineProperty(extra, '__proto__', { value: 'x', enumerable: true, writable: true, configurable: true })
+    const e: DomainEvent = { type: 'ConnackSent', data: { topic: null, qos: null, msgId: null, reason: null, payload: null, extra }, meta: { clientId: 'c', node: 'n', seq: 1, at: 0 } }
+    const back = decodeEvent(encodeEvent(e))
+    expect(back).toStrictEqual(e)
+    expect(Object.getPrototypeOf(back.data)).toBe(Object.prototype)
+    expect(Object.keys((back as typeof e).data.extra)).toEqual(['__proto__'])
+  })
+
   it('round-trip edge values: any text, null and empty usernames, empty payloads, extreme numbers', () => {
     const texts = ['', 'a', 'é', '✓ done', '温度', '🙂', 'a\u0000b', '\ud800', 'x\udc00y', '🙂\ud83d', 'x'.repeat(32), 'y'.repeat(33), 'z'.repeat(63), 'w'.repeat(64), 'é'.repeat(300), 'v'.repeat(100_000)]
     const seqs = [0, 1, 63, 64, 8191, 8192, -1, -64, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]
