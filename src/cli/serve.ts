@@ -10,6 +10,7 @@ import type { BackendConfig } from '../config/model.js'
 import type { Durability } from '../log/event-log.js'
 import { startAedesBroker, type HostedBroker } from '../hosts/aedes/broker.js'
 import { RedisServerNotFoundError, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js'
+import { describeTarget } from '../redis/pool-options.js'
 import { declaresPools, serveBackend } from './serve-config.js'
 
 export interface ServeOptions {
@@ -68,11 +69,13 @@ async function listen(engine: Engine, opts: ServeOptions, logger: Logger): Promi
   }
 }
 
-/** The default pool's address, for log lines. */
+/** The default pool's address, for log lines: a URL for a single server; a sentinel pool's servers are sentinels, not the master. */
 function describePool(config: BackendConfig): string {
   const pool = config.pools.find((p) => p.name === config.defaultPool)
   const s = pool?.servers[0]
-  return s ? `redis://${s.host}:${s.port}/${pool?.database ?? 0} (${pool?.type} pool ${pool?.name})` : 'the default pool'
+  if (!pool || !s) return 'the default pool'
+  if (pool.type === 'single') return `redis://${s.host}:${s.port}/${pool.database} (single pool ${pool.name})`
+  return `${describeTarget(pool)}, database ${pool.database} (${pool.type} pool ${pool.name})`
 }
 
 export async function serve(opts: ServeOptions, logger: Logger): Promise<Running> {
@@ -128,7 +131,7 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     await embedded?.stop()
     throw err
   }
-  logger.info({ port: broker.port, node: engine.node, prefix: opts.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
+  logger.info({ port: broker.port, node: engine.node, prefix: engine.keys.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
   let stopping: Promise<void> | null = null
   return {
     port: broker.port,

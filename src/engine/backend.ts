@@ -8,9 +8,9 @@ import { validateConfig } from '../config/json-config.js'
 import { ConfigError, type BackendConfig, type PoolConfig } from '../config/model.js'
 import { openControlChannel, type ControlChannel } from '../channel/channel.js'
 import type { BrokerHost } from '../hosts/host.js'
-import { readTls, redisOptions } from '../redis/pool-options.js'
+import { clusterOptions, readTls, redisOptions } from '../redis/pool-options.js'
 import { openPools, type Pools } from '../redis/pools.js'
-import type { RedisTarget } from '../redis/connect.js'
+import type { EngineRedisTarget } from '../redis/connect.js'
 import { featuresOf, type FunctionFeatures } from '../rules/functions.js'
 import { compileRules, type RuleSet } from '../rules/rule-set.js'
 import { createRuleRunner, type RuleRunner } from '../rules/runner.js'
@@ -40,15 +40,14 @@ export function defaultPoolOf(config: BackendConfig): PoolConfig {
 
 /**
  * The Redis the engine's own keys go to when the caller gives none: the
- * default pool. Its keys and scripts share one MULTI/EXEC with the
- * checkpoint, so a cluster pool is refused here with a clear reason.
+ * default pool, single, sentinel or cluster (on a cluster the engine's keys
+ * get a hash-tagged prefix, see createEngine).
  */
-export function engineRedisOf(config: BackendConfig): RedisTarget {
+export function engineRedisOf(config: BackendConfig): EngineRedisTarget {
   const pool = defaultPoolOf(config)
-  if (pool.type === 'cluster') {
-    throw new ConfigError(pool.source.file, pool.source.line, `pool ${pool.name} is a Redis Cluster: the engine's own keys need a single or sentinel default pool (hook rules may use cluster pools)`)
-  }
-  return redisOptions(pool, readTls(pool.name, pool.tls), 'engine')
+  const tls = readTls(pool.name, pool.tls)
+  if (pool.type === 'cluster') return { cluster: pool.servers, options: clusterOptions(pool, tls) }
+  return redisOptions(pool, tls, 'engine')
 }
 
 /**

@@ -9,7 +9,7 @@
  *    failed apply with the same units; nothing is appended twice, because
  *    appending is a step of its own.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { Logger } from 'pino'
 import { project } from '../../projections/index.js'
 import { writeKey, type RedisWrite } from '../../projections/writes.js'
@@ -25,7 +25,7 @@ export interface CommitCounters {
 }
 
 export interface CommitDeps {
-  readonly redis: Redis
+  readonly redis: EngineRedis
   readonly keys: Keys
   readonly node: string
   readonly logger: Logger

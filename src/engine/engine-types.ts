@@ -3,7 +3,6 @@
  * and the Engine interface itself.
  */
 import type * as E from 'fp-ts/lib/Either.js'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Observable } from 'rxjs'
 import type { BackendConfig } from '../config/model.js'
@@ -14,12 +13,12 @@ import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
 import type { Durability } from '../log/event-log.js'
 import type { OfflineRules } from '../offline/rules.js'
-import type { RedisTarget } from '../redis/connect.js'
+import type { EngineRedis, EngineRedisTarget } from '../redis/connect.js'
 import type { Keys } from '../redis/keys.js'
 
 export interface EngineOptions {
   /** Redis URL, ioredis options or client. Default: REDIS_URL, else redis://127.0.0.1:6379. */
-  readonly redis?: RedisTarget
+  readonly redis?: EngineRedisTarget
   /** Key prefix, default `mqtt:`. */
   readonly prefix?: string
   /** This engine node's name, default the hostname. */
@@ -91,7 +90,7 @@ export interface Engine {
   readonly ready: Promise<void>
   readonly node: string
   readonly keys: Keys
-  readonly redis: Redis
+  readonly redis: EngineRedis
   readonly logger: Logger
   /** True while the engine wants the host to stop reading from its clients. */
   readonly pressure$: Observable<boolean>

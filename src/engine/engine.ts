@@ -27,7 +27,7 @@ import { engineRedisOf, openBackend, toBackendConfig, type Backend } from './bac
 import { createAppend, createApply, type Appended } from './commit.js'
 import { watchRedis } from './redis-health.js'
 import { openAndCatchUp } from './startup.js'
-import { connectRedis } from '../redis/connect.js'
+import { connectEngineRedis, enginePrefix } from '../redis/connect.js'
 import { createKeys, DEFAULT_PREFIX } from '../redis/keys.js'
 import { callScript, ensureScripts } from '../redis/scripts.js'
 import { DEFAULT_OFFLINE_RULES, type OfflineRules } from '../offline/rules.js'
@@ -60,7 +60,6 @@ interface Decided {
  */
 export function createEngine(options: EngineOptions = {}): Engine {
   const node = options.node ?? hostname()
-  const keys = createKeys(options.prefix ?? DEFAULT_PREFIX)
   const logger = options.logger ?? createLogger()
   const clock = options.clock ?? Date.now
   const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...options.limits }
@@ -68,7 +67,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const lowWaterMark = Math.floor(highWaterMark / 2)
   const backendConfig = options.backend ? toBackendConfig(options.backend) : null
   const target = options.redis ?? (backendConfig ? engineRedisOf(backendConfig) : undefined) ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'
-  const { redis, owned } = connectRedis(target)
+  const { redis, owned } = connectEngineRedis(target)
+  // On Redis Cluster every engine key shares one slot (scripts and the checkpoint transaction span them): `mqtt:` becomes `{mqtt}:`.
+  const keys = createKeys(enginePrefix(redis, options.prefix ?? DEFAULT_PREFIX))
+  if (keys.prefix !== (options.prefix ?? DEFAULT_PREFIX)) logger.info({ prefix: keys.prefix }, 'redis cluster: the engine keys use a hash-tagged prefix, so they share one slot')
   // ioredis reports every failed reconnect; say each distinct error once per 30 s, not ten times a second.
   const lastSaid = new Map<string, number>()
   redis.on('error', (err: Error) => {

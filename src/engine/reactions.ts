@@ -8,7 +8,7 @@
  *   unless the subscription asked for none (MQTT 5 retain handling 2) [MQTT-3.3.1-11];
  *   then, if the subscription fetches, its stored messages (queue, pubsub, keep-latest)
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { DomainEvent } from '../events/domain.js'
 import type { BrokerHost, HostMessage } from '../hosts/host.js'
 import { lookupRetained } from '../queries/retained.query.js'
@@ -18,7 +18,7 @@ import { filterFetches, type OfflineMode, type OfflineRules } from '../offline/r
 import { fetchStored } from '../queries/offline.query.js'
 
 export interface ReactionDeps {
-  readonly redis: Redis
+  readonly redis: EngineRedis
   readonly keys: Keys
   readonly host: BrokerHost
   readonly rules: OfflineRules

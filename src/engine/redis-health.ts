@@ -4,7 +4,7 @@
  * an engine with an event log acknowledges events once they are in the log
  * (up to its in-flight bound), and says so in one log line each way.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { Logger } from 'pino'
 import { BehaviorSubject } from 'rxjs'
 
@@ -17,7 +17,7 @@ export interface RedisHealth {
   stop(): void
 }
 
-export function watchRedis(redis: Redis, logger: Logger, hasLog: boolean): RedisHealth {
+export function watchRedis(redis: EngineRedis, logger: Logger, hasLog: boolean): RedisHealth {
   const down$ = new BehaviorSubject(false)
   const set = (down: boolean): void => {
     if (down$.value === down) return

@@ -3,7 +3,7 @@
  * Redis exactly the suffix Redis lacks, from this node's checkpoint on. Only
  * then does the engine take new batches, so Redis never sees them out of order.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { Logger } from 'pino'
 import { openEventLog, type Durability, type EventLog } from '../log/event-log.js'
 import { readEventLogChunks } from '../log/reader.js'
@@ -18,7 +18,7 @@ export interface LogOptions {
 
 export async function openAndCatchUp(
   opts: LogOptions,
-  deps: { readonly redis: Redis; readonly keys: Keys; readonly node: string; readonly logger: Logger },
+  deps: { readonly redis: EngineRedis; readonly keys: Keys; readonly node: string; readonly logger: Logger },
 ): Promise<EventLog> {
   const log = await openEventLog({
     dir: opts.dir,

@@ -11,7 +11,7 @@
  *
  * A message past its expiry (by the engine's clock) is never returned.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { OfflineMode } from '../offline/rules.js'
 import type { Keys } from '../redis/keys.js'
 import { callScript, ensureScripts } from '../redis/scripts.js'
@@ -24,7 +24,7 @@ export interface StoredMessage extends MessageHash {
 }
 
 export interface FetchContext {
-  readonly redis: Redis
+  readonly redis: EngineRedis
   readonly keys: Keys
   readonly clientId: string
   readonly filter: string

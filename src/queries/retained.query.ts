@@ -3,7 +3,7 @@
  *
  * Served by the retained-topic index (see topic-index.ts). No KEYS, no SCAN.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { Keys } from '../redis/keys.js'
 import { decodeMessageHash, type MessageHash } from './message-hash.js'
 import { matchingIndexedTopics } from './topic-index.js'
@@ -11,7 +11,7 @@ import { matchingIndexedTopics } from './topic-index.js'
 export type RetainedMessage = MessageHash
 
 /** Every retained topic the filter matches, in byte order. */
-export function matchingRetainedTopics(redis: Redis, keys: Keys, filter: string): Promise<string[]> {
+export function matchingRetainedTopics(redis: EngineRedis, keys: Keys, filter: string): Promise<string[]> {
   return matchingIndexedTopics(redis, keys.retainIndex(), filter)
 }
 
@@ -19,7 +19,7 @@ export function matchingRetainedTopics(redis: Redis, keys: Keys, filter: string)
  * @example
  * await lookupRetained(redis, keys, 'sensors/+/temp')
  */
-export async function lookupRetained(redis: Redis, keys: Keys, filter: string): Promise<RetainedMessage[]> {
+export async function lookupRetained(redis: EngineRedis, keys: Keys, filter: string): Promise<RetainedMessage[]> {
   const topics = await matchingRetainedTopics(redis, keys, filter)
   if (topics.length === 0) return []
   const p = redis.pipeline()

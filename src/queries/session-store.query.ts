@@ -4,7 +4,7 @@
  * counts Aedes reports, queued and received packets, wills, and retained
  * messages in the broker's own form.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { Keys } from '../redis/keys.js'
 import { matches } from '../topics/topic.js'
 import { packetFromJson } from '../util/packet-json.js'
@@ -17,7 +17,7 @@ function parse(text: string): StoredSub {
 }
 
 /** A session's subscriptions, in the order they were first made. */
-export async function sessionSubscriptions(redis: Redis, keys: Keys, clientId: string): Promise<StoredSub[]> {
+export async function sessionSubscriptions(redis: EngineRedis, keys: Keys, clientId: string): Promise<StoredSub[]> {
   const h = await redis.hgetall(keys.sessionSubs(clientId))
   return Object.values(h).map(parse)
 }
@@ -30,7 +30,7 @@ export async function sessionSubscriptions(redis: Redis, keys: Keys, clientId: s
  * @example
  * await sessionSubscriptionsByTopic(redis, keys, 'hello') // [{ clientId: 'c1', topic: 'hello/#', qos: 1, ... }]
  */
-export async function sessionSubscriptionsByTopic(redis: Redis, keys: Keys, topic: string): Promise<Array<StoredSub & { clientId: string }>> {
+export async function sessionSubscriptionsByTopic(redis: EngineRedis, keys: Keys, topic: string): Promise<Array<StoredSub & { clientId: string }>> {
   const wild = (await redis.zrange(keys.sessionWildFilters(), 0, -1)).filter((f) => matches(f, topic))
   const p = redis.pipeline()
   for (const f of wild) p.hgetall(keys.sessionSubsByFilter(f))
@@ -44,18 +44,18 @@ export async function sessionSubscriptionsByTopic(redis: Redis, keys: Keys, topi
 }
 
 /** Aedes' countOffline: QoS 1/2 session subscriptions, and sessions with any subscription. */
-export async function countSessionSubscriptions(redis: Redis, keys: Keys): Promise<{ subsCount: number; clientsCount: number }> {
+export async function countSessionSubscriptions(redis: EngineRedis, keys: Keys): Promise<{ subsCount: number; clientsCount: number }> {
   const [subs, clients] = await Promise.all([redis.zcard(keys.sessionPersistentSubs()), redis.scard(keys.sessionClients())])
   return { subsCount: subs, clientsCount: clients }
 }
 
 /** The sessions with a QoS 1/2 subscription to exactly `filter`, in the order they subscribed. */
-export function sessionClientsOf(redis: Redis, keys: Keys, filter: string): Promise<string[]> {
+export function sessionClientsOf(redis: EngineRedis, keys: Keys, filter: string): Promise<string[]> {
   return redis.hkeys(keys.sessionSubsByFilter(filter))
 }
 
 /** The packets queued for a session, in queue order, with their ids. */
-export async function outgoingPackets(redis: Redis, keys: Keys, clientId: string): Promise<Array<{ id: string; packet: Record<string, unknown> }>> {
+export async function outgoingPackets(redis: EngineRedis, keys: Keys, clientId: string): Promise<Array<{ id: string; packet: Record<string, unknown> }>> {
   const ids = await redis.zrange(keys.outgoing(clientId), 0, -1)
   if (ids.length === 0) return []
   const texts = await redis.hmget(keys.outgoingPackets(clientId), ...ids)
@@ -68,32 +68,32 @@ export async function outgoingPackets(redis: Redis, keys: Keys, clientId: string
 }
 
 /** One queued packet by id, or null. */
-export async function outgoingPacket(redis: Redis, keys: Keys, clientId: string, id: string): Promise<Record<string, unknown> | null> {
+export async function outgoingPacket(redis: EngineRedis, keys: Keys, clientId: string, id: string): Promise<Record<string, unknown> | null> {
   const t = await redis.hget(keys.outgoingPackets(clientId), id)
   return t === null ? null : packetFromJson(t)
 }
 
 /** The id of the queued packet sent with packet identifier `messageId`, or null. */
-export function outgoingIdOf(redis: Redis, keys: Keys, clientId: string, messageId: number): Promise<string | null> {
+export function outgoingIdOf(redis: EngineRedis, keys: Keys, clientId: string, messageId: number): Promise<string | null> {
   return redis.hget(keys.outgoingIds(clientId), String(messageId))
 }
 
-export async function incomingPacket(redis: Redis, keys: Keys, clientId: string, messageId: number): Promise<Record<string, unknown> | null> {
+export async function incomingPacket(redis: EngineRedis, keys: Keys, clientId: string, messageId: number): Promise<Record<string, unknown> | null> {
   const t = await redis.hget(keys.incoming(clientId), String(messageId))
   return t === null ? null : packetFromJson(t)
 }
 
-export function incomingIds(redis: Redis, keys: Keys, clientId: string): Promise<string[]> {
+export function incomingIds(redis: EngineRedis, keys: Keys, clientId: string): Promise<string[]> {
   return redis.hkeys(keys.incoming(clientId))
 }
 
-export async function willOf(redis: Redis, keys: Keys, clientId: string): Promise<Record<string, unknown> | null> {
+export async function willOf(redis: EngineRedis, keys: Keys, clientId: string): Promise<Record<string, unknown> | null> {
   const t = await redis.get(keys.will(clientId))
   return t === null ? null : packetFromJson(t)
 }
 
 /** Every stored will, with the broker that holds it. */
-export async function allWills(redis: Redis, keys: Keys): Promise<Array<{ clientId: string; brokerId: string }>> {
+export async function allWills(redis: EngineRedis, keys: Keys): Promise<Array<{ clientId: string; brokerId: string }>> {
   const h = await redis.hgetall(keys.wills())
   return Object.entries(h).map(([clientId, brokerId]) => ({ clientId, brokerId }))
 }
@@ -102,7 +102,7 @@ export async function allWills(redis: Redis, keys: Keys): Promise<Array<{ client
  * Retained messages matching any of `filters`, each once, as the broker
  * stored them when it did (`packet` field), else built from EMQX's fields.
  */
-export async function retainedPackets(redis: Redis, keys: Keys, filters: readonly string[]): Promise<Array<Record<string, unknown>>> {
+export async function retainedPackets(redis: EngineRedis, keys: Keys, filters: readonly string[]): Promise<Array<Record<string, unknown>>> {
   const topics = new Set<string>()
   for (const f of filters) for (const t of await matchingRetainedTopics(redis, keys, f)) topics.add(t)
   if (topics.size === 0) return []

@@ -1,7 +1,7 @@
 /**
  * EMQX's on_subscribe_lookup: the subscriptions stored for a client.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import type { QoS } from '../events/input.js'
 import type { Keys } from '../redis/keys.js'
 
@@ -18,7 +18,7 @@ function toQoS(s: string): QoS {
  * @example
  * await lookupSubscriptions(redis, keys, 'dev-1') // [{ filter: 'a/#', qos: 1 }]
  */
-export async function lookupSubscriptions(redis: Redis, keys: Keys, clientId: string): Promise<StoredSubscription[]> {
+export async function lookupSubscriptions(redis: EngineRedis, keys: Keys, clientId: string): Promise<StoredSubscription[]> {
   const hash = await redis.hgetall(keys.sub(clientId))
   return Object.entries(hash).map(([filter, qos]) => ({ filter, qos: toQoS(qos) }))
 }

@@ -4,13 +4,13 @@
  * a ZRANGEBYLEX, paged, and candidates are matched against the filter here.
  * No KEYS, no SCAN.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import { hasWildcard, literalPrefix, matches } from '../topics/topic.js'
 
 const PAGE = 1000
 
 /** Every topic in the index `indexKey` that the filter matches, in byte order. */
-export async function matchingIndexedTopics(redis: Redis, indexKey: string, filter: string): Promise<string[]> {
+export async function matchingIndexedTopics(redis: EngineRedis, indexKey: string, filter: string): Promise<string[]> {
   if (!hasWildcard(filter)) {
     const score = await redis.zscore(indexKey, filter)
     return score === null ? [] : [filter]

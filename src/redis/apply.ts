@@ -2,8 +2,9 @@
  * The thin adapter between projections and Redis: a list of RedisWrite
  * becomes one pipelined round trip, never one round trip per event.
  */
-import type { ChainableCommander, Redis } from 'ioredis'
+import type { ChainableCommander } from 'ioredis'
 import type { RedisWrite } from '../../projections/writes.js'
+import type { EngineRedis } from './connect.js'
 import { callScript, ensureScripts } from './scripts.js'
 
 export interface ApplyResult {
@@ -65,8 +66,12 @@ export interface Checkpoint {
  * either both or neither, so a crash between them cannot make the engine
  * skip or lose a batch. Rejects only when the connection itself fails;
  * per-command errors come back in the result.
+ *
+ * On a Redis Cluster the pipeline or transaction goes to the master owning
+ * the keys' slot (ioredis follows MOVED/ASK); every key must share that slot,
+ * as the engine's hash-tagged prefix makes them, or ioredis refuses the batch.
  */
-export async function applyWrites(redis: Redis, writes: readonly RedisWrite[], checkpoints: readonly Checkpoint[] = []): Promise<ApplyResult> {
+export async function applyWrites(redis: EngineRedis, writes: readonly RedisWrite[], checkpoints: readonly Checkpoint[] = []): Promise<ApplyResult> {
   if (writes.length === 0 && checkpoints.length === 0) return { commands: 0, errors: [] }
   ensureScripts(redis)
   const p = checkpoints.length > 0 ? redis.multi() : redis.pipeline()

@@ -1,15 +1,20 @@
 /**
  * Where planned batches go: each batch, with the checkpoints it covers, is
  * one MULTI/EXEC. On a plain TCP Redis the commands go pre-encoded over a
- * raw connection; over TLS, a Unix socket or Sentinel they go through the
- * ioredis client instead (same commands, same transaction).
+ * raw connection; over TLS, a Unix socket, Sentinel or Redis Cluster they go
+ * through the ioredis client instead (same commands, same transaction).
+ *
+ * Why not a raw connection to the cluster master that owns the engine's slot:
+ * it would have to follow MOVED/ASK itself when the slot moves (resharding, a
+ * failover) in the middle of a replay. The ioredis Cluster client already
+ * does, and sends each batch's MULTI/EXEC to the owner of its one slot.
  */
-import type { Redis } from 'ioredis'
 import type { Checkpoint } from './apply.js'
 import type { Command } from './command-plan.js'
+import { isCluster, type EngineRedis } from './connect.js'
 import { RawConnection } from './raw-connection.js'
 import { RespWriter } from './resp.js'
-import { loadScripts } from './scripts.js'
+import { callScript, ensureScripts, loadScripts, scriptDefs, type ScriptName } from './scripts.js'
 
 export interface BulkResult {
   readonly commands: number
@@ -28,11 +33,12 @@ export interface BulkSink {
  * const sink = await openBulkSink(redis)
  * await sink.apply([['HSET', 'k', 'f', 'v']], [{ key: 'mqtt:idx:checkpoint', node: 'n1', position: 7 }])
  */
-export async function openBulkSink(redis: Redis): Promise<BulkSink> {
-  await loadScripts(redis)
+export async function openBulkSink(redis: EngineRedis): Promise<BulkSink> {
+  if (isCluster(redis)) return ioredisSink(redis)
   const o = redis.options
   const plainTcp = !o.tls && !o.path && !(o.sentinels && o.sentinels.length > 0)
   if (!plainTcp) return ioredisSink(redis)
+  await loadScripts(redis)
   const conn = await RawConnection.open({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, username: o.username, password: o.password, db: o.db })
   return rawSink(conn)
 }
@@ -55,11 +61,29 @@ function rawSink(conn: RawConnection): BulkSink {
   }
 }
 
-function ioredisSink(redis: Redis): BulkSink {
+/** Planned EVALSHA commands name scripts by SHA-1; the ioredis path calls them by name. */
+function scriptsBySha(): ReadonlyMap<string, ScriptName> {
+  return new Map(scriptDefs().map((d) => [d.sha, d.name]))
+}
+
+function ioredisSink(redis: EngineRedis): BulkSink {
+  ensureScripts(redis)
+  const bySha = scriptsBySha()
   return {
     async apply(commands, checkpoints) {
       const m = redis.multi()
-      for (const [name, ...args] of commands) m.call(String(name), ...args)
+      for (const [name, ...args] of commands) {
+        // A script goes as the client's registered command, which sends EVAL
+        // the first time on each connection: no NOSCRIPT on a node (a cluster
+        // master, a promoted replica) whose script cache has not seen it.
+        const script = name === 'EVALSHA' ? bySha.get(String(args[0])) : undefined
+        if (script === undefined) {
+          m.call(String(name), ...args)
+          continue
+        }
+        const n = Number(args[1])
+        callScript(m, script, args.slice(2, 2 + n).map(String), args.slice(2 + n))
+      }
       for (const c of checkpoints) m.hset(c.key, c.node, String(c.position))
       const replies = await m.exec()
       if (replies === null) throw new Error('the batch was not applied: the transaction was discarded')

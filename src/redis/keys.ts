@@ -7,9 +7,14 @@
  * for live under `${prefix}idx:` so they can never collide with a key derived
  * from a client id or a topic.
  *
+ * On Redis Cluster the prefix carries a hash tag (`{mqtt}:`, see
+ * `clusterPrefix`), so every key lands in one slot; the names after the
+ * prefix do not change.
+ *
  * @example
  * const keys = createKeys('mqtt:')
  * keys.client('dev-1') // 'mqtt:client:dev-1'
+ * createKeys(clusterPrefix('mqtt:')).client('dev-1') // '{mqtt}:client:dev-1'
  */
 export interface Keys {
   readonly prefix: string
@@ -68,6 +73,36 @@ export interface KeyDoc {
 }
 
 export const DEFAULT_PREFIX = 'mqtt:'
+
+/**
+ * The prefix for a Redis Cluster: one that carries a hash tag, so every key
+ * the engine builds from it hashes to one slot. Its scripts and its MULTI/EXEC
+ * checkpoint touch global keys (the publish sequence, the expiry and topic
+ * indexes, the checkpoint) together with per-topic and per-client keys, which
+ * a cluster allows only within one slot.
+ *
+ * A prefix that already holds a hash tag is kept as it is; any other is
+ * wrapped, its trailing `:` left outside the braces so the key names after
+ * the prefix stay EMQX's. A prefix with a brace that is not a usable tag
+ * (`{` without `}`, an empty `{}`) is refused: wrapping it would hash on
+ * something nobody meant.
+ *
+ * @example
+ * clusterPrefix('mqtt:')       // '{mqtt}:'
+ * clusterPrefix('site-a:mqtt:') // '{site-a:mqtt}:'
+ * clusterPrefix('{mqtt}:')     // '{mqtt}:' (already tagged)
+ */
+export function clusterPrefix(prefix: string): string {
+  const open = prefix.indexOf('{')
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1)
+  if (open >= 0 && close > open + 1) return prefix
+  if (open >= 0 || prefix.includes('}')) {
+    throw new TypeError(`key prefix ${JSON.stringify(prefix)} has a brace but no usable hash tag; on Redis Cluster give one like "{mqtt}:" or a prefix without braces`)
+  }
+  const body = prefix.endsWith(':') ? prefix.slice(0, -1) : prefix
+  if (body === '') throw new TypeError('an empty key prefix has nothing to put in a hash tag; on Redis Cluster give one like "{mqtt}:"')
+  return `{${body}}${prefix.slice(body.length)}`
+}
 
 export function createKeys(prefix: string = DEFAULT_PREFIX): Keys {
   return {

@@ -3,11 +3,16 @@
  * a header saying its KEYS, ARGV, result and why it must be atomic),
  * registered on an ioredis client as custom commands (EVALSHA, falling back to
  * EVAL), usable in pipelines.
+ *
+ * On a Redis Cluster, ioredis sends a script to the master that owns its first
+ * key's slot; every key a script touches (those in KEYS and those it builds
+ * from a prefix in ARGV) must hash to that slot, which the engine's hash-tagged
+ * prefix guarantees (keys.ts, `clusterPrefix`).
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Redis } from 'ioredis'
+import { isCluster, type EngineRedis } from './connect.js'
 
 export type ScriptName =
   | 'storeMessage'
@@ -53,10 +58,10 @@ export function scriptDefs(): readonly ScriptDef[] {
   return cache
 }
 
-const registered = new WeakSet<Redis>()
+const registered = new WeakSet<EngineRedis>()
 
 /** Register every script on the client once. */
-export function ensureScripts(redis: Redis): void {
+export function ensureScripts(redis: EngineRedis): void {
   if (registered.has(redis)) return
   for (const d of scriptDefs()) redis.defineCommand(d.name, { numberOfKeys: d.numberOfKeys, lua: d.lua })
   registered.add(redis)
@@ -76,10 +81,17 @@ export function scriptDef(name: ScriptName): ScriptDef {
   return d
 }
 
-/** Load every script into Redis's script cache, so EVALSHA finds them (what a raw connection needs before it sends any). */
-export async function loadScripts(redis: Redis): Promise<void> {
-  for (const d of scriptDefs()) {
-    const sha = await redis.script('LOAD', d.lua)
-    if (sha !== d.sha) throw new Error(`Redis named script ${d.name} ${String(sha)}, expected ${d.sha}`)
+/**
+ * Load every script into Redis's script cache, so EVALSHA finds them (what a
+ * raw connection needs before it sends any). On a cluster, into the script
+ * cache of every master it knows (so call it once the cluster is ready).
+ */
+export async function loadScripts(redis: EngineRedis): Promise<void> {
+  const targets = isCluster(redis) ? redis.nodes('master') : [redis]
+  for (const node of targets) {
+    for (const d of scriptDefs()) {
+      const sha = await node.script('LOAD', d.lua)
+      if (sha !== d.sha) throw new Error(`Redis named script ${d.name} ${String(sha)}, expected ${d.sha}`)
+    }
   }
 }

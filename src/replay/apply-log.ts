@@ -5,7 +5,7 @@
  * of every node it covers are one MULTI/EXEC, so replay can stop anywhere and
  * go on later. No reactions run: replay rebuilds state, it tells no broker.
  */
-import type { Redis } from 'ioredis'
+import type { EngineRedis } from '../redis/connect.js'
 import { project } from '../../projections/index.js'
 import type { RedisWrite } from '../../projections/writes.js'
 import type { LogRecord } from '../log/reader.js'
@@ -42,7 +42,7 @@ export interface ApplyLogResult {
  * @example
  * await applyLog(redis, keys, readEventLogChunks('./data/events', { from: 42 }))
  */
-export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<LogRecord | readonly LogRecord[]>, opts: ApplyLogOptions = {}): Promise<ApplyLogResult> {
+export async function applyLog(redis: EngineRedis, keys: Keys, records: AsyncIterable<LogRecord | readonly LogRecord[]>, opts: ApplyLogOptions = {}): Promise<ApplyLogResult> {
   const size = opts.batch ?? 1000
   const sink = await openBulkSink(redis)
   const lowering = opts.exclusive ? new SequenceLowering(keys, Number((await redis.get(keys.seq())) ?? '0')) : null
@@ -96,6 +96,6 @@ export async function applyLog(redis: Redis, keys: Keys, records: AsyncIterable<
   return { applied, commandErrors, positions }
 }
 /** The position of `node`'s log that Redis has applied up to (0 when none). */
-export async function checkpointOf(redis: Redis, keys: Keys, node: string): Promise<number> {
+export async function checkpointOf(redis: EngineRedis, keys: Keys, node: string): Promise<number> {
   return Number((await redis.hget(keys.checkpoint(), node)) ?? '0')
 }
