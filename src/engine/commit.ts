@@ -17,6 +17,7 @@ import type { DomainEvent } from '../events/domain.js'
 import type { EventLog } from '../log/event-log.js'
 import { applyWrites, type Checkpoint } from '../redis/apply.js'
 import type { Keys } from '../redis/keys.js'
+import { reapplyLostWrites } from './startup.js'
 
 export interface CommitCounters {
   batches: number
@@ -32,6 +33,8 @@ export interface CommitDeps {
   readonly counters: CommitCounters
   /** Resolves to the open log, or null when the engine keeps none. */
   readonly log: Promise<EventLog | null>
+  /** The log's directory, to apply again what a failed-over Redis lost; null without a log. */
+  readonly logDir?: string | null
 }
 
 interface HasEvents {
@@ -56,6 +59,10 @@ export function createAppend<T extends HasEvents>(deps: CommitDeps): (batch: rea
 }
 
 export function createApply<T extends HasEvents>(deps: CommitDeps): (units: readonly Appended<T>[]) => Promise<void> {
+  /** The last log position this engine saw Redis acknowledge. */
+  let appliedUpTo = 0
+  /** The checkpoint Redis fell back to, while the writes after it are not applied again yet. */
+  let lostFrom: number | null = null
   return async (units) => {
     const writes: RedisWrite[] = []
     let last = 0
@@ -65,6 +72,16 @@ export function createApply<T extends HasEvents>(deps: CommitDeps): (units: read
     }
     const checkpoints: Checkpoint[] = last > 0 ? [{ key: deps.keys.checkpoint(), node: deps.node, position: last }] : []
     const result = await applyWrites(deps.redis, writes, checkpoints)
+    const before = result.previous[0]
+    // Positions after `before` up to appliedUpTo were acknowledged by Redis once and are gone.
+    if (deps.logDir && appliedUpTo > 0 && before !== undefined && before < appliedUpTo) lostFrom = Math.min(lostFrom ?? before, before)
+    if (lostFrom !== null && deps.logDir) {
+      // If this fails, the batch fails and is retried; lostFrom is kept, as the retried
+      // transaction finds this batch's own checkpoint and no longer sees the gap.
+      await reapplyLostWrites(deps.logDir, lostFrom, last, deps)
+      lostFrom = null
+    }
+    if (last > appliedUpTo) appliedUpTo = last
     deps.counters.batches++
     deps.counters.redisCommands += result.commands
     if (result.errors.length > 0) {

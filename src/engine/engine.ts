@@ -108,7 +108,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     readyError = err instanceof Error ? err : new Error(String(err))
     logger.error({ err: readyError.message }, 'the event log cannot be used')
   })
-  const commitDeps = { redis, keys, node, logger, counters, log: logOpened }
+  const commitDeps = { redis, keys, node, logger, counters, log: logOpened, logDir: options.log?.dir ?? null }
   const append = createAppend<Decided>(commitDeps)
   const apply = createApply<Decided>(commitDeps)
 

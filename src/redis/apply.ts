@@ -9,6 +9,12 @@ import { callScript, ensureScripts } from './scripts.js'
 
 export interface ApplyResult {
   readonly commands: number
+  /**
+   * Per checkpoint, the position Redis held just before this transaction
+   * (read inside it, so nothing can come between): below the position the
+   * engine last applied means Redis lost writes it had acknowledged.
+   */
+  readonly previous: ReadonlyArray<number>
   /** Commands Redis answered with an error (e.g. WRONGTYPE on a foreign key); the others are applied. */
   readonly errors: ReadonlyArray<{ readonly write: RedisWrite; readonly error: Error }>
 }
@@ -72,15 +78,18 @@ export interface Checkpoint {
  * as the engine's hash-tagged prefix makes them, or ioredis refuses the batch.
  */
 export async function applyWrites(redis: EngineRedis, writes: readonly RedisWrite[], checkpoints: readonly Checkpoint[] = []): Promise<ApplyResult> {
-  if (writes.length === 0 && checkpoints.length === 0) return { commands: 0, errors: [] }
+  if (writes.length === 0 && checkpoints.length === 0) return { commands: 0, errors: [], previous: [] }
   ensureScripts(redis)
   const p = checkpoints.length > 0 ? redis.multi() : redis.pipeline()
+  for (const c of checkpoints) p.hget(c.key, c.node)
   for (const w of writes) queueWrite(p, w)
   for (const c of checkpoints) p.hset(c.key, c.node, String(c.position))
   const replies = (await p.exec()) ?? []
   const errors: Array<{ write: RedisWrite; error: Error }> = []
+  const n = checkpoints.length
+  const previous = replies.slice(0, n).map(([, v]) => Number(v ?? '0'))
   replies.forEach(([err], i) => {
-    if (err && i < writes.length) errors.push({ write: writes[i] as RedisWrite, error: err })
+    if (err && i >= n && i < n + writes.length) errors.push({ write: writes[i - n] as RedisWrite, error: err })
   })
-  return { commands: writes.length + checkpoints.length, errors }
+  return { commands: writes.length + 2 * n, errors, previous }
 }

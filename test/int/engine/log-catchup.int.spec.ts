@@ -51,6 +51,28 @@ describe('engine + event log', () => {
     expect(await redis.client.hget('cu:idx:checkpoint', 'n1')).toBe('3')
   })
 
+  it('a running engine applies again, in order, what Redis lost after acknowledging it (a restart without persistence, a failover)', async () => {
+    const dir = tmp()
+    const e = createEngine({ redis: redis.url, prefix: 'lost:', node: 'n1', logger, log: { dir } })
+    await e.ready
+    await e.submit({ type: 'mqtt.subscribe', clientId: 'c1', filter: 'a/#', qos: 1 })
+    await e.submit({ type: 'mqtt.publish', clientId: 'c1', topic: 'r/1', payload: 'one', qos: 1, retain: true })
+    await e.submit({ type: 'mqtt.publish', clientId: 'c1', topic: 'r/1', payload: '', qos: 1, retain: true }) // cleared again
+    await e.submit({ type: 'mqtt.publish', clientId: 'c1', topic: 'r/2', payload: 'two', qos: 1, retain: true })
+    // Redis comes back without the last two batches it acknowledged: their keys and the checkpoint go back.
+    await redis.client.del('lost:retain:r/2')
+    await redis.client.zrem('lost:idx:retain', 'r/2')
+    await redis.client.hset('lost:idx:checkpoint', 'n1', '2')
+    await redis.client.hset('lost:retain:r/1', 'payload', 'one') // as the old server had it before the clear
+    // The next batch finds the gap inside its own transaction and applies 3..5 again, in order.
+    await e.submit({ type: 'mqtt.subscribe', clientId: 'c2', filter: 'b', qos: 0 })
+    expect(await redis.client.hget('lost:retain:r/2', 'payload')).toBe('two')
+    expect(await redis.client.exists('lost:retain:r/1')).toBe(0)
+    expect(await redis.client.hgetall('lost:sub:c2')).toEqual({ b: '0' })
+    expect(await redis.client.hget('lost:idx:checkpoint', 'n1')).toBe('5')
+    await e.close()
+  })
+
   it('while Redis refuses the writes, batches are retried but appended to the log once', async () => {
     const dir = tmp()
     const e = createEngine({ redis: redis.url, prefix: 'once:', node: 'n1', logger, log: { dir } })
