@@ -158,6 +158,37 @@ function stored(rules: OfflineRules, event: Extract<InputEvent, { type: 'mqtt.pu
   return [{ type: 'MessageStored', data: { msgId, topic, qos, payload, retain, mode, expiresAt: expiresAt(rules, event.at, event.expiryIntervalSec) } }]
 }
 
+type Bookkeeping = Partial<Pick<SessionContext, 'connectionId' | 'active' | 'fetchedQueue'>>
+
+/**
+ * How an accepted input changes the connection and filter bookkeeping, from
+ * the context `decide` saw (it reads the filters and the queue flag before
+ * this input: `fetch` of a subscribe, `heldQueue` of a disconnect); null when
+ * it changes nothing.
+ */
+export function bookkeeping(context: SessionContext, event: InputEvent): Bookkeeping | null {
+  switch (event.type) {
+    case 'mqtt.connect':
+      // A new connection starts with no filters of its own. On a takeover the
+      // replaced connection never reports its disconnect, so what it held from
+      // a queue is still to be released at the next disconnect: keep the flag.
+      return { connectionId: event.connectionId, active: [], fetchedQueue: context.connectionId !== null && context.fetchedQueue }
+    case 'mqtt.disconnect':
+      // Only the current connection's disconnect is accepted (the guard).
+      return { connectionId: null, active: [], fetchedQueue: false }
+    case 'mqtt.subscribe': {
+      // Only a subscription that fetched counts: a QoS 0 subscribe upgraded to QoS 1 fetches then.
+      if (event.qos === 0 || context.active.includes(event.filter)) return null
+      const queue = !event.resubscribe && filterFetches(context.rules, 'queue', event.filter)
+      return { active: [...context.active, event.filter], fetchedQueue: context.fetchedQueue || queue }
+    }
+    case 'mqtt.unsubscribe':
+      return context.active.includes(event.filter) ? { active: context.active.filter((f) => f !== event.filter) } : null
+    default:
+      return null
+  }
+}
+
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
@@ -166,38 +197,22 @@ export const sessionMachine = setup({
     emitted: {} as DomainEvent,
   },
   actions: {
-    /** Stamp what `decide` returns with this session's metadata and emit it, in order. */
-    record: enqueueActions(({ context, event, enqueue }) => {
+    /**
+     * The one action of every accepted input: emit what `decide` returns,
+     * stamped with this session's metadata, in order; then update the
+     * connection and filter bookkeeping. One action, one assign: XState's
+     * cost is per action, and this is the engine's hottest path.
+     */
+    step: enqueueActions(({ context, event, enqueue }) => {
       const drafts = decide(context, event)
-      if (drafts.length === 0) return
       let seq = context.seq
       for (const draft of drafts) {
         seq += 1
-        const meta = { clientId: context.clientId, node: context.node, seq, at: event.at }
-        enqueue.emit({ ...draft, meta } as DomainEvent)
+        enqueue.emit({ ...draft, meta: { clientId: context.clientId, node: context.node, seq, at: event.at } } as DomainEvent)
       }
-      const last = seq
-      enqueue.assign({ seq: last })
-    }),
-    holdConnection: enqueueActions(({ context, event, enqueue }) => {
-      // A new connection starts with no filters of its own. On a takeover the
-      // replaced connection never reports its disconnect, so what it held from
-      // a queue is still to be released at the next disconnect: keep the flag.
-      if (event.type === 'mqtt.connect') {
-        enqueue.assign({ connectionId: event.connectionId, active: [], fetchedQueue: context.connectionId !== null && context.fetchedQueue })
-      }
-    }),
-    releaseConnection: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ connectionId: null, active: [], fetchedQueue: false })
-    }),
-    trackFilters: enqueueActions(({ context, event, enqueue }) => {
-      // Only a subscription that fetched counts: a QoS 0 subscribe upgraded to QoS 1 fetches then.
-      if (event.type === 'mqtt.subscribe' && event.qos > 0 && !context.active.includes(event.filter)) {
-        const queue = !event.resubscribe && filterFetches(context.rules, 'queue', event.filter)
-        enqueue.assign({ active: [...context.active, event.filter], fetchedQueue: context.fetchedQueue || queue })
-      } else if (event.type === 'mqtt.unsubscribe') {
-        enqueue.assign({ active: context.active.filter((f) => f !== event.filter) })
-      }
+      const next = bookkeeping(context, event)
+      if (next !== null) enqueue.assign(seq === context.seq ? next : { ...next, seq })
+      else if (seq !== context.seq) enqueue.assign({ seq })
     }),
   },
   guards: {
@@ -217,34 +232,32 @@ export const sessionMachine = setup({
   }),
   initial: 'offline',
   on: {
-    // record first: it decides `fetch` from the filters active before this subscribe.
-    'mqtt.subscribe': { actions: ['record', 'trackFilters'] },
-    'mqtt.unsubscribe': { actions: ['record', 'trackFilters'] },
-    'mqtt.publish': { actions: 'record' },
-    'mqtt.ack': { actions: 'record' },
-    'mqtt.deliver': { actions: 'record' },
-    'mqtt.drop': { actions: 'record' },
-    'mqtt.connack': { actions: 'record' },
-    'mqtt.authz': { actions: 'record' },
-    'session.subscribe': { actions: 'record' },
-    'session.retain': { actions: 'record' },
-    'session.packet.put': { actions: 'record' },
-    'session.packet.delete': { actions: 'record' },
+    'mqtt.subscribe': { actions: 'step' },
+    'mqtt.unsubscribe': { actions: 'step' },
+    'mqtt.publish': { actions: 'step' },
+    'mqtt.ack': { actions: 'step' },
+    'mqtt.deliver': { actions: 'step' },
+    'mqtt.drop': { actions: 'step' },
+    'mqtt.connack': { actions: 'step' },
+    'mqtt.authz': { actions: 'step' },
+    'session.subscribe': { actions: 'step' },
+    'session.retain': { actions: 'step' },
+    'session.packet.put': { actions: 'step' },
+    'session.packet.delete': { actions: 'step' },
   },
   states: {
     offline: {
       on: {
-        'mqtt.connect': { target: 'online', actions: ['holdConnection', 'record'] },
+        'mqtt.connect': { target: 'online', actions: 'step' },
         // A disconnect while offline is a duplicate: nothing changes.
       },
     },
     online: {
       on: {
         // Takeover: the new connection replaces the old one; the client stays online.
-        'mqtt.connect': { actions: ['holdConnection', 'record'] },
+        'mqtt.connect': { actions: 'step' },
         // A disconnect of a replaced connection fails the guard and changes nothing.
-        // record first: it reads the connection's filters to say whether it held queue messages.
-        'mqtt.disconnect': { guard: 'isCurrentConnection', target: 'offline', actions: ['record', 'releaseConnection'] },
+        'mqtt.disconnect': { guard: 'isCurrentConnection', target: 'offline', actions: 'step' },
       },
     },
   },
