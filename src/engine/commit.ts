@@ -12,10 +12,12 @@
 import type { EngineRedis } from '../redis/connect.js'
 import type { Logger } from 'pino'
 import { project } from '../../projections/index.js'
-import { writeKey, type RedisWrite } from '../../projections/writes.js'
+import type { RedisWrite } from '../../projections/writes.js'
 import type { DomainEvent } from '../events/domain.js'
 import type { EventLog } from '../log/event-log.js'
-import { applyWrites, type Checkpoint } from '../redis/apply.js'
+import type { Checkpoint } from '../redis/apply.js'
+import { openBulkSink, type BulkSink } from '../redis/bulk-sink.js'
+import { planCommands } from '../redis/command-plan.js'
 import type { Keys } from '../redis/keys.js'
 import { reapplyLostWrites } from './startup.js'
 
@@ -58,12 +60,31 @@ export function createAppend<T extends HasEvents>(deps: CommitDeps): (batch: rea
   }
 }
 
-export function createApply<T extends HasEvents>(deps: CommitDeps): (units: readonly Appended<T>[]) => Promise<void> {
+export interface Applier<T> {
+  (units: readonly Appended<T>[]): Promise<void>
+  /** Close the connection the applier opened (the engine's own ioredis client stays). */
+  close(): void
+}
+
+/**
+ * Step 2. A batch's writes are folded into few commands (command-plan.ts)
+ * and sent through the bulk sink, pre-encoded, with the checkpoint.
+ */
+export function createApply<T extends HasEvents>(deps: CommitDeps): Applier<T> {
   /** The last log position this engine saw Redis acknowledge. */
   let appliedUpTo = 0
   /** The checkpoint Redis fell back to, while the writes after it are not applied again yet. */
   let lostFrom: number | null = null
-  return async (units) => {
+  let sink: Promise<BulkSink> | null = null
+  const sinkOf = (): Promise<BulkSink> => {
+    if (sink) return sink
+    const opened = openBulkSink(deps.redis)
+    // Redis is away: the batch fails, is retried, and the next try opens again.
+    opened.catch(() => void (sink = null))
+    sink = opened
+    return opened
+  }
+  const apply = async (units: readonly Appended<T>[]): Promise<void> => {
     const writes: RedisWrite[] = []
     let last = 0
     for (const u of units) {
@@ -71,7 +92,8 @@ export function createApply<T extends HasEvents>(deps: CommitDeps): (units: read
       if (u.last > last) last = u.last
     }
     const checkpoints: Checkpoint[] = last > 0 ? [{ key: deps.keys.checkpoint(), node: deps.node, position: last }] : []
-    const result = await applyWrites(deps.redis, writes, checkpoints)
+    if (writes.length === 0 && checkpoints.length === 0) return
+    const result = await (await sinkOf()).apply(planCommands(writes), checkpoints)
     const before = result.previous[0]
     // Positions after `before` up to appliedUpTo were acknowledged by Redis once and are gone.
     if (deps.logDir && appliedUpTo > 0 && before !== undefined && before < appliedUpTo) lostFrom = Math.min(lostFrom ?? before, before)
@@ -87,7 +109,13 @@ export function createApply<T extends HasEvents>(deps: CommitDeps): (units: read
     if (result.errors.length > 0) {
       deps.counters.redisCommandErrors += result.errors.length
       const first = result.errors[0]
-      deps.logger.error({ errors: result.errors.length, key: first ? writeKey(first.write) : undefined, err: first?.error.message }, 'redis refused some writes of a batch')
+      deps.logger.error({ errors: result.errors.length, command: first?.command[0], key: first?.command[1] !== undefined ? String(first.command[1]) : undefined, err: first?.error.message }, 'redis refused some writes of a batch')
     }
   }
+  return Object.assign(apply, {
+    close: () => {
+      void sink?.then((s) => s.close(), () => undefined)
+      sink = null
+    },
+  })
 }

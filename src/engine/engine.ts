@@ -1,10 +1,10 @@
 /**
  * createEngine: the pipeline from host reports to Redis.
  *
- *   host -> submit(raw) -> decodeInput (boundary) -> input$ -> groupBy(clientId)
- *        -> session actor (decides, emits domain events)
+ *   host -> submit(raw) -> decodeInput (boundary) -> input$
+ *        -> session actor of the input's client (decides, emits domain events; synchronous)
  *        -> groupCommit(append): the event log, when there is one (commit.ts)
- *        -> groupCommit(apply): project (pure) -> one MULTI/EXEC with the checkpoint
+ *        -> groupCommit(apply): project (pure) -> fold (command-plan) -> one MULTI/EXEC with the checkpoint, pre-encoded
  *        -> settle: the host's promise resolves, reactions run (lookups back to the host)
  *
  * Backpressure: at most `highWaterMark` accepted events are in flight (not yet
@@ -15,7 +15,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { hostname } from 'node:os'
-import { BehaviorSubject, Subject, groupBy, map, mergeMap, tap } from 'rxjs'
+import { BehaviorSubject, Subject, map, tap } from 'rxjs'
 import { decodeInput, DEFAULT_LIMITS, type DecodeLimits, type Stamp } from '../events/decode.js'
 import type { DomainEvent } from '../events/domain.js'
 import { EngineClosedError, type InputErrorCode } from '../events/errors.js'
@@ -165,11 +165,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const pipelineDone = new Promise<void>((resolve, reject) => {
     input$
       .pipe(
-        // Per-client order, clients independent of each other: each group is one
-        // client's stream; the actor step is synchronous today, and a group is
-        // where an asynchronous step (rehydrating a sleeping actor) would wait.
-        groupBy((env) => env.input.clientId),
-        mergeMap((client$) => client$.pipe(map((envelope): Decided => ({ envelope, events: actors.step(envelope.input), acked: false })))),
+        // Per-client order: inputs reach the actors in arrival order, and each
+        // step is synchronous, so one client's events can never overtake each
+        // other. (A groupBy per client kept a group for every client id ever
+        // seen, and completing them at close was quadratic.)
+        map((envelope): Decided => ({ envelope, events: actors.step(envelope.input), acked: false })),
         // Step 1: the log. Step 2: Redis, several appended batches per round trip.
         groupCommit(append, {
           maxBatch: options.maxBatch ?? 2000,
@@ -273,6 +273,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           await pipelineDone
         }
         await Promise.allSettled([...reactions])
+        apply.close()
         await backend?.close()
         await (await logOpened.catch(() => null))?.close()
         hosts.clear()

@@ -1,8 +1,19 @@
 /**
- * Where planned batches go: each batch, with the checkpoints it covers, is
- * one MULTI/EXEC. On a plain TCP Redis the commands go pre-encoded over a
- * raw connection; over TLS, a Unix socket, Sentinel or Redis Cluster they go
- * through the ioredis client instead (same commands, same transaction).
+ * Where planned batches go, from replay and from the live engine alike: each
+ * batch, with the checkpoints it covers, is one MULTI/EXEC, which first reads
+ * each checkpoint it is about to replace (see ApplyResult.previous in
+ * apply.ts). On a plain TCP Redis the commands go pre-encoded over a raw
+ * connection (no per-command objects: on the live path ioredis' Command
+ * objects were an eighth of the engine's time); over TLS, a Unix socket,
+ * Sentinel or Redis Cluster they go through the ioredis client instead (same
+ * commands, same transaction).
+ *
+ * The raw connection is opened on first use and again after it fails: a
+ * batch that fails because Redis went away is retried by the caller and goes
+ * out on a new connection, which first loads the engine's scripts (a Redis
+ * that restarted has forgotten them). A batch that meets NOSCRIPT anyway (the
+ * cache was flushed under a live connection) reloads them and fails whole,
+ * to be retried: every projection write is idempotent.
  *
  * Why not a raw connection to the cluster master that owns the engine's slot:
  * it would have to follow MOVED/ASK itself when the slot moves (resharding, a
@@ -12,18 +23,20 @@
 import type { Checkpoint } from './apply.js'
 import type { Command } from './command-plan.js'
 import { isCluster, type EngineRedis } from './connect.js'
-import { RawConnection } from './raw-connection.js'
+import { RawConnection, type RawTarget } from './raw-connection.js'
 import { RespWriter } from './resp.js'
-import { callScript, ensureScripts, loadScripts, scriptDefs, type ScriptName } from './scripts.js'
+import { callScript, ensureScripts, scriptDefs, type ScriptName } from './scripts.js'
 
 export interface BulkResult {
   readonly commands: number
+  /** Per checkpoint, the position Redis held just before this transaction. */
+  readonly previous: readonly number[]
   /** Commands Redis refused (e.g. WRONGTYPE on a foreign key); the rest of the batch is applied. */
   readonly errors: ReadonlyArray<{ readonly command: Command; readonly error: Error }>
 }
 
 export interface BulkSink {
-  /** Apply one batch atomically; rejects (and applies nothing) when the transaction as a whole fails. */
+  /** Apply one batch atomically; rejects when the transaction as a whole fails (then nothing, or with NOSCRIPT an idempotent part, was applied). */
   apply(commands: readonly Command[], checkpoints: readonly Checkpoint[]): Promise<BulkResult>
   close(): void
 }
@@ -38,26 +51,66 @@ export async function openBulkSink(redis: EngineRedis): Promise<BulkSink> {
   const o = redis.options
   const plainTcp = !o.tls && !o.path && !(o.sentinels && o.sentinels.length > 0)
   if (!plainTcp) return ioredisSink(redis)
-  await loadScripts(redis)
-  const conn = await RawConnection.open({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, username: o.username, password: o.password, db: o.db })
-  return rawSink(conn)
+  const sink = rawSink({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, username: o.username, password: o.password, db: o.db })
+  await sink.connect()
+  return sink
 }
 
-function rawSink(conn: RawConnection): BulkSink {
+/** Load every engine script through this connection (SCRIPT LOAD), so EVALSHA finds them. */
+async function loadScriptsRaw(conn: RawConnection): Promise<void> {
+  const w = new RespWriter(64 * 1024)
+  const defs = scriptDefs()
+  for (const d of defs) w.command(['SCRIPT', 'LOAD', d.lua])
+  const r = await conn.send(w.take(), defs.length)
+  const first = r.errors[0]
+  if (first) throw first.error
+}
+
+function rawSink(target: RawTarget): BulkSink & { connect(): Promise<RawConnection> } {
+  let conn: Promise<RawConnection> | null = null
+  const connect = (): Promise<RawConnection> => {
+    conn ??= RawConnection.open(target).then(async (c) => {
+      await loadScriptsRaw(c)
+      return c
+    })
+    // A failed open is forgotten, so the next batch tries again.
+    conn.catch(() => void (conn = null))
+    return conn
+  }
+  const writer = new RespWriter(1 << 20)
   return {
+    connect,
     async apply(commands, checkpoints) {
-      const w = new RespWriter(1 << 20)
-      w.command(['MULTI'])
-      for (const c of commands) w.command(c)
-      for (const c of checkpoints) w.command(['HSET', c.key, c.node, c.position])
-      w.command(['EXEC'])
-      const n = w.commands
-      const r = await conn.send(w.take(), n)
+      const c = await connect()
+      writer.command(['MULTI'])
+      for (const cp of checkpoints) writer.command(['HGET', cp.key, cp.node])
+      for (const cmd of commands) writer.command(cmd)
+      for (const cp of checkpoints) writer.command(['HSET', cp.key, cp.node, cp.position])
+      writer.command(['EXEC'])
+      const n = writer.commands
+      let r
+      try {
+        r = await c.send(writer.take(), n)
+      } catch (e) {
+        // The connection is gone: the next batch opens a new one.
+        conn = null
+        throw e
+      }
       const queued = r.errors.find((e) => e.index > 0)
       if (r.last instanceof Error) throw new Error(`the batch was not applied: ${r.last.message}${queued ? ` (${queued.error.message})` : ''}`, { cause: r.last })
-      return { commands: n - 2, errors: execErrors(commands, r.last) }
+      const replies: unknown[] = Array.isArray(r.last) ? r.last : []
+      const k = checkpoints.length
+      const errors = execErrors(commands, replies.slice(k))
+      if (errors.some((e) => e.error.message.startsWith('NOSCRIPT'))) {
+        await loadScriptsRaw(c)
+        throw new Error('the batch met NOSCRIPT (the script cache was flushed): scripts reloaded, the batch is to be retried')
+      }
+      return { commands: commands.length + 2 * k, previous: replies.slice(0, k).map((v) => Number(v ?? '0')), errors }
     },
-    close: () => conn.close(),
+    close: () => {
+      void conn?.then((c) => c.close(), () => undefined)
+      conn = null
+    },
   }
 }
 
@@ -72,6 +125,7 @@ function ioredisSink(redis: EngineRedis): BulkSink {
   return {
     async apply(commands, checkpoints) {
       const m = redis.multi()
+      for (const c of checkpoints) m.hget(c.key, c.node)
       for (const [name, ...args] of commands) {
         // A script goes as the client's registered command, which sends EVAL
         // the first time on each connection: no NOSCRIPT on a node (a cluster
@@ -87,7 +141,9 @@ function ioredisSink(redis: EngineRedis): BulkSink {
       for (const c of checkpoints) m.hset(c.key, c.node, String(c.position))
       const replies = await m.exec()
       if (replies === null) throw new Error('the batch was not applied: the transaction was discarded')
-      return { commands: commands.length + checkpoints.length, errors: execErrors(commands, replies.map(([err, v]) => err ?? v)) }
+      const values = replies.map(([err, v]) => err ?? v)
+      const k = checkpoints.length
+      return { commands: commands.length + 2 * k, previous: values.slice(0, k).map((v) => Number(v ?? '0')), errors: execErrors(commands, values.slice(k)) }
     },
     close: () => undefined,
   }
