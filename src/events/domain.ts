@@ -153,6 +153,16 @@ export type ObservedEvent = MessagePublished | MessageDelivered | ConnackSent | 
 /** The observed event types, in the order of their binary tags (13 onwards). */
 export const OBSERVED_TYPES = ['MessagePublished', 'MessageDelivered', 'ConnackSent', 'AuthorizationChecked', 'MessageDropped', 'DeliveryDropped'] as const satisfies readonly ObservedEvent['type'][]
 
+const OBSERVED: ReadonlySet<string> = new Set(OBSERVED_TYPES)
+
+/**
+ * @example
+ * if (isObserved(e)) e.data.extra // narrowed to the observed events
+ */
+export function isObserved(e: DomainEvent): e is ObservedEvent {
+  return OBSERVED.has(e.type)
+}
+
 export type DomainEvent =
   | ObservedEvent
   | SessionSubscriptionStored

@@ -63,7 +63,7 @@
  * (an unknown type or enum value, a non-finite time, a seq that is not a safe
  * integer), so such an event fails its append instead of poisoning the log.
  */
-import { OBSERVED_TYPES, type DomainEvent, type EventMeta, type ObservedData } from '../events/domain.js'
+import { isObserved, OBSERVED_TYPES, type DomainEvent, type EventMeta, type ObservedData } from '../events/domain.js'
 import { LogDecodeError } from './errors.js'
 
 /** The schema version these records carry in their first byte. */
@@ -328,16 +328,12 @@ export class EventWriter {
         this.str(e.data.id)
         this.sint(e.data.messageId ?? -1, e)
         break
-      case 'MessagePublished':
-      case 'MessageDelivered':
-      case 'ConnackSent':
-      case 'AuthorizationChecked':
-      case 'MessageDropped':
-      case 'DeliveryDropped':
-        tag = FIRST_OBSERVED_TAG + OBSERVED_TYPES.indexOf(e.type)
-        this.observed(e.data, e)
-        break
       default:
+        if (isObserved(e)) {
+          tag = FIRST_OBSERVED_TAG + OBSERVED_TYPES.indexOf(e.type)
+          this.observed(e.data, e)
+          break
+        }
         return refuse(e, 'type', 'a domain event type', (e as { type: unknown }).type)
     }
     this.buf[start + 1] = tag

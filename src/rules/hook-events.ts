@@ -18,7 +18,7 @@
  * from the event, so a rule renders the same text whenever it runs).
  */
 import type { HookName } from '../config/model.js'
-import type { DomainEvent, ObservedEvent } from '../events/domain.js'
+import { isObserved, type DomainEvent, type ObservedEvent } from '../events/domain.js'
 import type { TemplateContext } from './template.js'
 
 /** The hooks an event fires, in order (most events fire one; none for the broker's own session records). */
@@ -73,18 +73,12 @@ export function observedFor(hook: HookName): ObservedEvent['type'] | null {
 
 /** The topic (or, for subscriptions, the filter) a rule's `topic` is matched against; null for client events. */
 export function topicOf(event: DomainEvent): string | null {
+  if (isObserved(event)) return event.data.topic
   switch (event.type) {
     case 'SubscriptionAdded':
     case 'SubscriptionRemoved':
       return event.data.filter
     case 'MessageAcked':
-      return event.data.topic
-    case 'MessagePublished':
-    case 'MessageDelivered':
-    case 'ConnackSent':
-    case 'AuthorizationChecked':
-    case 'MessageDropped':
-    case 'DeliveryDropped':
       return event.data.topic
     default:
       return null
@@ -97,6 +91,18 @@ export function topicOf(event: DomainEvent): string | null {
  */
 export function contextOf(event: DomainEvent): TemplateContext {
   const base = { clientid: event.meta.clientId, node: event.meta.node, timestamp: event.meta.at }
+  if (isObserved(event)) {
+    const d = event.data
+    const ctx: { -readonly [K in keyof TemplateContext]: TemplateContext[K] } = { ...base, fields: d.extra }
+    if (d.topic !== null) ctx.topic = d.topic
+    if (d.qos !== null) ctx.qos = d.qos
+    if (d.msgId !== null) ctx.msgid = d.msgId
+    if (d.reason !== null) ctx.reason = d.reason
+    if (d.payload !== null) ctx.payload = d.payload
+    if (d.extra['retain'] !== undefined) ctx.retain = d.extra['retain'] === 'true'
+    if (d.extra['username'] !== undefined) ctx.username = d.extra['username']
+    return ctx
+  }
   switch (event.type) {
     case 'ClientConnected':
       return { ...base, username: event.data.username, fields: { clean_start: event.data.cleanStart, proto_ver: event.data.protocolVersion } }
@@ -108,23 +114,6 @@ export function contextOf(event: DomainEvent): TemplateContext {
       return { ...base, topic: event.data.filter }
     case 'MessageAcked':
       return { ...base, topic: event.data.topic, msgid: event.data.msgId }
-    case 'MessagePublished':
-    case 'MessageDelivered':
-    case 'ConnackSent':
-    case 'AuthorizationChecked':
-    case 'MessageDropped':
-    case 'DeliveryDropped': {
-      const d = event.data
-      const ctx: { -readonly [K in keyof TemplateContext]: TemplateContext[K] } = { ...base, fields: d.extra }
-      if (d.topic !== null) ctx.topic = d.topic
-      if (d.qos !== null) ctx.qos = d.qos
-      if (d.msgId !== null) ctx.msgid = d.msgId
-      if (d.reason !== null) ctx.reason = d.reason
-      if (d.payload !== null) ctx.payload = d.payload
-      if (d.extra['retain'] !== undefined) ctx.retain = d.extra['retain'] === 'true'
-      if (d.extra['username'] !== undefined) ctx.username = d.extra['username']
-      return ctx
-    }
     default:
       return base
   }
