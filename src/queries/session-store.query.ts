@@ -23,23 +23,81 @@ export async function sessionSubscriptions(redis: EngineRedis, keys: Keys, clien
 }
 
 /**
+ * Most candidate filters asked for by name (3 * 2^levels - 2 of them): a
+ * topic of more than 6 levels reads the whole wildcard index instead.
+ */
+const MAX_CANDIDATES = 256
+
+/**
+ * Every wildcard filter that could match `topic`: each level itself or `+`,
+ * and `#` after any such prefix (`a/b` gives `+/b`, `a/+`, `+/+`, `#`, `a/#`,
+ * `+/#`, `a/b/#`, ...). A filter starting with a wildcard never matches a `$`
+ * topic [MQTT-4.7.2-1]. Null when there would be more than MAX_CANDIDATES.
+ *
+ * @example
+ * wildcardCandidates('a/b').length // 10
+ */
+export function wildcardCandidates(topic: string): string[] | null {
+  const levels = topic.split('/')
+  if (3 * 2 ** levels.length - 2 > MAX_CANDIDATES) return null
+  const dollar = topic.startsWith('$')
+  let prefixes: string[] = ['']
+  const out: string[] = []
+  for (let i = 0; i <= levels.length; i++) {
+    for (const p of prefixes) if (!(dollar && i === 0)) out.push(`${p}#`)
+    if (i === levels.length) break
+    const level = levels[i] as string
+    const next: string[] = []
+    for (const p of prefixes) {
+      next.push(`${p}${level}/`)
+      if (!(dollar && i === 0)) next.push(`${p}+/`)
+    }
+    prefixes = next
+  }
+  // Full-length candidates with at least one `+` (the topic itself is not a wildcard filter).
+  for (const p of prefixes) {
+    const f = p.slice(0, -1)
+    if (f !== topic) out.push(f)
+  }
+  return out
+}
+
+/**
  * The QoS 1/2 session subscriptions whose filter matches `topic`: those with
- * wildcard filters first, then those to the topic itself. Wildcard filters
- * are read from their index and matched here; exact ones are one hash.
+ * wildcard filters first, then those to the topic itself. The wildcard
+ * filters that could match are asked for by name (ZMSCORE on their index) in
+ * the same round trip as the exact ones, so the cost does not grow with the
+ * number of stored wildcard filters; a second round trip reads the
+ * subscriptions of the wildcard filters found, when there are any.
  *
  * @example
  * await sessionSubscriptionsByTopic(redis, keys, 'hello') // [{ clientId: 'c1', topic: 'hello/#', qos: 1, ... }]
  */
 export async function sessionSubscriptionsByTopic(redis: EngineRedis, keys: Keys, topic: string): Promise<Array<StoredSub & { clientId: string }>> {
-  const wild = (await redis.zrange(keys.sessionWildFilters(), 0, -1)).filter((f) => matches(f, topic))
-  const p = redis.pipeline()
-  for (const f of wild) p.hgetall(keys.sessionSubsByFilter(f))
-  p.hgetall(keys.sessionSubsByFilter(topic))
+  const candidates = wildcardCandidates(topic)
+  const first = redis.pipeline()
+  if (candidates === null) first.zrange(keys.sessionWildFilters(), 0, -1)
+  else first.zmscore(keys.sessionWildFilters(), ...candidates)
+  first.hgetall(keys.sessionSubsByFilter(topic))
+  const [[e1, found], [e2, exact]] = ((await first.exec()) ?? []) as [[Error | null, unknown], [Error | null, unknown]]
+  if (e1) throw e1
+  if (e2) throw e2
+  const wild: string[] = candidates === null
+    ? (found as string[]).filter((f) => matches(f, topic))
+    : candidates.filter((_, i) => (found as Array<string | null>)[i] !== null)
   const out: Array<StoredSub & { clientId: string }> = []
-  for (const [err, h] of (await p.exec()) ?? []) {
-    if (err) throw err
-    for (const [clientId, stored] of Object.entries(h as Record<string, string>)) out.push({ clientId, ...parse(stored) })
+  const add = (h: Record<string, string>): void => {
+    for (const [clientId, stored] of Object.entries(h)) out.push({ clientId, ...parse(stored) })
   }
+  if (wild.length > 0) {
+    const p = redis.pipeline()
+    for (const f of wild) p.hgetall(keys.sessionSubsByFilter(f))
+    for (const [err, h] of (await p.exec()) ?? []) {
+      if (err) throw err
+      add(h as Record<string, string>)
+    }
+  }
+  add(exact as Record<string, string>)
   return out
 }
 
