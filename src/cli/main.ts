@@ -5,9 +5,12 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { createLogger } from '../util/logger.js'
 import type { Durability } from '../log/event-log.js'
+import { registerBench } from './bench.js'
 import { printLog } from './log-command.js'
 import { replay, type ReplayOptions } from './replay.js'
 import { serve, type ServeOptions } from './serve.js'
+import { registerSimulate } from './simulate.js'
+import { registerInspect } from './inspect.js'
 
 function int(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -60,6 +63,7 @@ program
   .option('--no-log', 'keep no event log (Redis is then the only copy)')
   .option('--durability <mode>', 'event log fsync: batch (every batch), interval:<ms>, or never', durability, { mode: 'batch' } as Durability)
   .option('--config <file>', 'EMQX emqx_backend_redis.conf or JSON: pools, hook rules, command templates, expired_time (default: EMQX\'s default hook set)')
+  .option('--http <port>', 'dashboard and Prometheus /metrics port (default 8080, or a free port if it is taken and no --http is given); 0 turns it off', int('--http', 0, 65535))
   .action(async (opts: ServeOptions) => {
     const logger = createLogger({ pretty: process.stdout.isTTY === true })
     // Signals are handled from the start: one that arrives while serve is still
@@ -146,5 +150,10 @@ program
       process.exit(1)
     }
   })
+
+registerBench(program)
+
+registerSimulate(program)
+registerInspect(program)
 
 await program.parseAsync(process.argv)

@@ -11,6 +11,8 @@ import type { Durability } from '../log/event-log.js'
 import { startAedesBroker, type HostedBroker } from '../hosts/aedes/broker.js'
 import { RedisServerNotFoundError, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js'
 import { describeTarget } from '../redis/pool-options.js'
+import { createEngineMetrics } from '../http/metrics.js'
+import { startHttpServer, type HttpServer } from '../http/server.js'
 import { declaresPools, serveBackend } from './serve-config.js'
 
 export interface ServeOptions {
@@ -30,11 +32,15 @@ export interface ServeOptions {
   readonly durability: Durability
   /** An EMQX `emqx_backend_redis.conf` or JSON configuration file. */
   readonly config?: string
+  /** Dashboard and /metrics port. Absent: 8080, or a free port when 8080 is taken; 0: no HTTP server. */
+  readonly http?: number
 }
 
 export interface Running {
   readonly port: number
   readonly redisUrl: string
+  /** The dashboard and /metrics port, null with --http 0. */
+  readonly httpPort: number | null
   /** Whether accepted events are also in an event log (so Redis can catch up at the next start). */
   readonly logged: boolean
   /** Events accepted but not yet in Redis. */
@@ -101,7 +107,9 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
   // Without a URL the engine writes to the configuration's default pool.
   const explicit = redisUrl
   redisUrl ??= describePool(backend)
+  const metrics = opts.http !== 0 ? createEngineMetrics() : null
   const engine = createEngine({
+    ...(metrics ? { onBatch: metrics.onBatch } : {}),
     ...(explicit !== undefined ? { redis: explicit } : {}),
     backend,
     node: opts.node ?? hostname(),
@@ -125,21 +133,36 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
   }
   let broker
   try {
-    broker = await listen(engine, opts, logger)
+    broker = await listen(metrics ? metrics.instrument(engine) : engine, opts, logger)
   } catch (err) {
     await engine.close()
     await embedded?.stop()
     throw err
+  }
+  let http: HttpServer | null = null
+  if (metrics) {
+    const logDir = opts.log ? (opts.logDir ?? join(opts.data, 'events')) : null
+    try {
+      http = await startHttpServer({ ...(opts.http !== undefined ? { port: opts.http } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}), engine, metrics, logDir, logger })
+    } catch (err) {
+      await broker.close()
+      await engine.close()
+      await embedded?.stop()
+      throw err
+    }
+    logger.info({ http: http.port }, `dashboard on http://${opts.host ?? 'localhost'}:${http.port}/ (Prometheus metrics on /metrics)`)
   }
   logger.info({ port: broker.port, node: engine.node, prefix: engine.keys.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
   let stopping: Promise<void> | null = null
   return {
     port: broker.port,
     redisUrl,
+    httpPort: http?.port ?? null,
     logged: opts.log,
     pending: () => engine.stats().inFlight,
     stop() {
       stopping ??= (async () => {
+        await http?.close()
         await broker.close()
         await engine.close() // every event accepted before this point is now in Redis
         const s = engine.stats()

@@ -61,6 +61,21 @@ export interface EngineOptions {
    * engine writes its own keys to the default pool.
    */
   readonly backend?: BackendConfig | Readonly<Record<string, unknown>>
+  /** Metrics: called after each batch is appended to the log ('log') and after each Redis round trip that applies batches ('redis'). */
+  readonly onBatch?: (info: BatchInfo) => void
+}
+
+/** One committed batch, for `EngineOptions.onBatch`. */
+export interface BatchInfo {
+  readonly stage: 'log' | 'redis'
+  /** Domain events in the batch. */
+  readonly events: number
+  /** Redis commands sent ('redis'); 0 for 'log'. */
+  readonly commands: number
+  /** Log position of the batch's last event; 0 without a log. */
+  readonly position: number
+  /** Milliseconds: the log append (write, and fsync per durability), or the Redis round trip. */
+  readonly ms: number
 }
 
 export interface SubmitOk {
@@ -79,7 +94,9 @@ export interface EngineStats {
   readonly redisCommands: number
   readonly redisCommandErrors: number
   readonly inFlight: number
+  /** Session actors alive now; idle offline sessions are passivated (kept as their sequence number only) and woken by their next event. */
   readonly actors: number
+  readonly passivated: number
   /** Rule commands Redis ran, and those that failed. */
   readonly ruleCommands: number
   readonly ruleCommandErrors: number

@@ -22,7 +22,7 @@ import { EngineClosedError, type InputErrorCode } from '../events/errors.js'
 import type { InputEvent } from '../events/input.js'
 import type { BrokerHost } from '../hosts/host.js'
 import type { EventLog } from '../log/event-log.js'
-import type { Engine, EngineOptions, SubmitResult } from './engine-types.js'
+import type { BatchInfo, Engine, EngineOptions, SubmitResult } from './engine-types.js'
 import { engineRedisOf, openBackend, toBackendConfig, type Backend } from './backend.js'
 import { createAppend, createApply, type Appended } from './commit.js'
 import { watchRedis } from './redis-health.js'
@@ -89,7 +89,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const observes = backend?.rules.observe ?? new Set<never>()
   const fetchLimit = options.fetchLimit ?? 10_000
   const sweepGraceMs = Math.max(0, options.sweepGraceMs ?? 600_000)
-  const actors = new SessionActors(node, rules, observes)
+  const actors = new SessionActors(node, rules, observes, { clock })
   const pressure$ = new BehaviorSubject(false)
   const input$ = new Subject<Envelope>()
   const reactions = new Set<Promise<void>>()
@@ -111,6 +111,30 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const commitDeps = { redis, keys, node, logger, counters, log: logOpened, logDir: options.log?.dir ?? null }
   const append = createAppend<Decided>(commitDeps)
   const apply = createApply<Decided>(commitDeps)
+  // Metrics (options.onBatch, src/http): each batch's size and time, in the log and in Redis; a failing hook never fails a batch.
+  const onBatch = options.onBatch
+  const report = (info: BatchInfo): void => {
+    try {
+      onBatch?.(info)
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'the onBatch hook failed')
+    }
+  }
+  const eventsIn = (batch: readonly Decided[]): number => batch.reduce((n, d) => n + d.events.length, 0)
+  const appendStep: typeof append = !onBatch ? append : async (batch) => {
+    const t0 = performance.now()
+    const last = await append(batch)
+    if (last > 0) report({ stage: 'log', events: eventsIn(batch), commands: 0, position: last, ms: performance.now() - t0 })
+    return last
+  }
+  const applyStep: (units: readonly Appended<Decided>[]) => Promise<void> = !onBatch ? apply : async (units) => {
+    const t0 = performance.now()
+    const b0 = counters.batches
+    const c0 = counters.redisCommands
+    await apply(units)
+    if (counters.batches === b0) return // nothing was sent
+    report({ stage: 'redis', events: units.reduce((n, u) => n + eventsIn(u.batch), 0), commands: counters.redisCommands - c0, position: units.reduce((p, u) => Math.max(p, u.last), 0), ms: performance.now() - t0 })
+  }
 
   /** Tell the host its event is safe: in Redis, or (while Redis is away) in the log. */
   const acknowledge = (d: Decided): void => {
@@ -171,14 +195,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
         // seen, and completing them at close was quadratic.)
         map((envelope): Decided => ({ envelope, events: actors.step(envelope.input), acked: false })),
         // Step 1: the log. Step 2: Redis, several appended batches per round trip.
-        groupCommit(append, {
+        groupCommit(appendStep, {
           maxBatch: options.maxBatch ?? 2000,
           retryDelayMs: 200,
           onRetry: (err, attempt) => logger.error({ err: String(err), attempt }, 'appending a batch to the event log failed; retrying'),
         }),
         map(({ batch, result }): Appended<Decided> => ({ batch, last: result })),
         tap(onAppended),
-        groupCommit(apply, {
+        groupCommit(applyStep, {
           maxBatch: 8,
           retryDelayMs: 200,
           onRetry: (err, attempt) => {
@@ -258,7 +282,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
     stats: () => {
       const r = backend?.runner?.stats()
-      return { ...counters, rejected: { ...rejected }, inFlight, actors: actors.size, ruleCommands: r?.sent ?? 0, ruleCommandErrors: r?.failed ?? 0 }
+      return { ...counters, rejected: { ...rejected }, inFlight, actors: actors.size, passivated: actors.passivated, ruleCommands: r?.sent ?? 0, ruleCommandErrors: r?.failed ?? 0 }
     },
 
     close(): Promise<void> {
@@ -287,6 +311,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
   const sweepEvery = options.sweepIntervalMs ?? 1000
   const sweeper = setInterval(() => {
+    // Idle offline sessions are dropped even while no input arrives (steps do it too).
+    actors.passivateIdle()
     if (redis.status !== 'ready') return
     engine.sweep().catch((err: unknown) => logger.warn({ err: String(err) }, 'sweeping expired messages failed'))
   }, sweepEvery > 0 ? sweepEvery : 2 ** 31 - 1)
