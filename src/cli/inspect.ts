@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import type { Command } from 'commander'
 import { createKeys } from '../redis/keys.js'
+import { readServeAddress } from './serve-address.js'
 import { inspectClient, type ClientReport } from '../inspect/client.js'
 import { eventLine, recentEvents, type EventLine } from '../inspect/events.js'
 import { inspectTopic, type MessageView, type StoredView, type TopicReport } from '../inspect/topic.js'
@@ -23,8 +24,9 @@ export interface InspectCliOptions {
 export const RECENT_EVENTS = 20
 const DEFAULT_LOG = './data/events'
 
+/** --redis, else REDIS_URL, else the Redis of the serve running from ./data (its embedded one), else the default port. */
 function redisUrl(o: InspectCliOptions): string {
-  return o.redis ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+  return o.redis ?? process.env['REDIS_URL'] ?? (readServeAddress('./data')?.redis || 'redis://127.0.0.1:6379')
 }
 
 /** --log, else ./data/events when it exists, else none. */
@@ -149,7 +151,7 @@ export function registerInspect(program: Command): void {
   const inspect = program.command('inspect').description('show what Redis (and the event log) hold about a client or a topic')
   const common = (c: Command): Command =>
     c
-      .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
+      .option('--redis <url>', 'Redis URL (default: REDIS_URL, else the Redis of the serve running from ./data, else redis://127.0.0.1:6379)')
       .option('--prefix <prefix>', 'key prefix', 'mqtt:')
       .option('--log <dir>', `event log directory (default: ${DEFAULT_LOG} if it exists)`)
       .option('--json', 'machine-readable output (one JSON object)', false)

@@ -13,6 +13,7 @@ import { RedisServerNotFoundError, startEmbeddedRedis, type EmbeddedRedis } from
 import { describeTarget } from '../redis/pool-options.js'
 import { createEngineMetrics } from '../http/metrics.js'
 import { startHttpServer, type HttpServer } from '../http/server.js'
+import { writeServeAddress } from './serve-address.js'
 import { declaresPools, serveBackend } from './serve-config.js'
 
 export interface ServeOptions {
@@ -153,6 +154,14 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     logger.info({ http: http.port }, `dashboard on http://${opts.host ?? 'localhost'}:${http.port}/ (Prometheus metrics on /metrics)`)
   }
   logger.info({ port: broker.port, node: engine.node, prefix: engine.keys.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
+  const host = opts.host === undefined || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
+  const forget = writeServeAddress(opts.data, {
+    pid: process.pid,
+    mqtt: `mqtt://${host}:${broker.port}`,
+    http: http ? `http://${host}:${http.port}/` : null,
+    // A URL the other commands can connect to: the one given or started, or a single default pool's.
+    redis: explicit ?? (redisUrl.startsWith('redis://') ? (redisUrl.split(' ')[0] ?? '') : ''),
+  })
   let stopping: Promise<void> | null = null
   return {
     port: broker.port,
@@ -162,6 +171,7 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     pending: () => engine.stats().inFlight,
     stop() {
       stopping ??= (async () => {
+        forget()
         await http?.close()
         await broker.close()
         await engine.close() // every event accepted before this point is now in Redis

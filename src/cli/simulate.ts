@@ -5,9 +5,11 @@
  */
 import { InvalidArgumentError, type Command } from 'commander'
 import { runSimulation, type SimulateOptions } from '../simulate/simulator.js'
+import { readServeAddress } from './serve-address.js'
 
 export interface SimulateCliOptions {
-  readonly url: string
+  readonly url?: string
+  readonly data: string
   readonly clients: number
   readonly subscribers: number
   readonly interval: number
@@ -27,9 +29,14 @@ export function intOption(name: string, min: number, max: number) {
   }
 }
 
+/** --url, else the serve running from --data (it says where in serve.json), else the MQTT default port. */
+export function brokerUrl(o: Pick<SimulateCliOptions, 'url' | 'data'>): string {
+  return o.url ?? readServeAddress(o.data)?.mqtt ?? 'mqtt://127.0.0.1:1883'
+}
+
 export async function simulate(o: SimulateCliOptions): Promise<void> {
   const opts: SimulateOptions = {
-    url: o.url,
+    url: brokerUrl(o),
     clients: o.clients,
     subscribers: o.subscribers,
     intervalMs: o.interval,
@@ -59,7 +66,8 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description('simulated devices (telemetry, dropped and refused publishes, bad disconnects) and persistent subscribers against a broker')
-    .requiredOption('--url <url>', 'broker URL, e.g. mqtt://127.0.0.1:1883')
+    .option('--url <url>', 'broker URL (default: the serve running from --data, else mqtt://127.0.0.1:1883)')
+    .option('--data <dir>', 'the data folder of a local serve, to find its port', './data')
     .requiredOption('--clients <n>', 'number of devices (sim-0 ...)', intOption('--clients', 1, 10_000))
     .option('--subscribers <n>', 'number of persistent subscribers (sim-sub-0 ...)', intOption('--subscribers', 0, 1000), 2)
     .option('--interval <ms>', 'milliseconds between two publishes of one device', intOption('--interval', 10, 3_600_000), 1000)

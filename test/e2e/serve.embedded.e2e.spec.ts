@@ -1,7 +1,7 @@
 /**
  * `mqtt-redis serve` with no --redis and no REDIS_URL: the embedded default.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -26,6 +26,26 @@ const envWithoutRedisUrl = () => {
 }
 
 describe('serve on its embedded redis-server', () => {
+  it('says where it listens in <data>/serve.json while it runs, so simulate and inspect find it', async () => {
+    const data = tmp()
+    const served = await startServe(['--data', data, '--node', 'where', '--http', '0'], envWithoutRedisUrl())
+    const address = JSON.parse(readFileSync(join(data, 'serve.json'), 'utf8')) as { mqtt: string; redis: string; http: string | null; pid: number }
+    expect(address.mqtt).toBe(`mqtt://127.0.0.1:${served.port}`)
+    expect(address.http).toBeNull()
+    expect(address.pid).toBe(served.child.pid)
+    const sim = await run(process.execPath, [CLI, 'simulate', '--data', data, '--clients', '2', '--duration', '2', '--interval', '200', '--subscribers', '0'], 20_000)
+    expect(sim.code).toBe(0)
+    expect(sim.stdout).toContain(`on ${address.mqtt}`)
+    const r = new Redis(address.redis, { maxRetriesPerRequest: 1 })
+    try {
+      expect(await r.hget('mqtt:client:sim-0', 'state')).toBe('0')
+    } finally {
+      r.disconnect()
+    }
+    expect(await served.stop('SIGINT')).toBe(0)
+    expect(existsSync(join(data, 'serve.json'))).toBe(false)
+  })
+
   it('starts redis-server under --data, says so in one line, keeps state across restarts, and stops it on exit', async () => {
     const data = tmp()
     const served = await startServe(['--data', data, '--node', 'emb'], envWithoutRedisUrl())
