@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { processAlive } from '../util/process-alive.js'
 
 export interface ServeAddress {
   readonly pid: number
@@ -26,15 +27,6 @@ export function writeServeAddress(dataDir: string, address: ServeAddress): () =>
   return () => rmSync(file, { force: true })
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** The address of a serve running from `dataDir`, or null (none, or it died without removing the file). */
 export function readServeAddress(dataDir: string): ServeAddress | null {
   const file = join(dataDir, SERVE_FILE)
@@ -44,7 +36,7 @@ export function readServeAddress(dataDir: string): ServeAddress | null {
     if (typeof v !== 'object' || v === null) return null
     const o = v as Record<string, unknown>
     if (typeof o['pid'] !== 'number' || typeof o['mqtt'] !== 'string' || typeof o['redis'] !== 'string') return null
-    if (!alive(o['pid'])) return null
+    if (!processAlive(o['pid'])) return null
     return { pid: o['pid'], mqtt: o['mqtt'], http: typeof o['http'] === 'string' ? o['http'] : null, redis: o['redis'] }
   } catch {
     return null

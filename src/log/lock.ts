@@ -7,20 +7,12 @@
  */
 import { mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { processAlive } from '../util/process-alive.js'
 
 export class LogLockedError extends Error {
   override readonly name = 'LogLockedError'
   constructor(readonly dir: string, readonly pid: number) {
     super(`the event log in ${dir} is in use by process ${pid}; stop it, or give this process another --data or --log-dir`)
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -37,7 +29,7 @@ export async function lockDir(dir: string): Promise<() => Promise<void>> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim())
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new LogLockedError(dir, pid)
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new LogLockedError(dir, pid)
       await unlink(path).catch(() => undefined) // stale: its writer is gone
     }
   }
