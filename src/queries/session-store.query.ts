@@ -112,9 +112,13 @@ export function sessionClientsOf(redis: EngineRedis, keys: Keys, filter: string)
   return redis.hkeys(keys.sessionSubsByFilter(filter))
 }
 
-/** The packets queued for a session, in queue order, with their ids. */
-export async function outgoingPackets(redis: EngineRedis, keys: Keys, clientId: string): Promise<Array<{ id: string; packet: Record<string, unknown> }>> {
-  const ids = await redis.zrange(keys.outgoing(clientId), 0, -1)
+/** The ids of the packets queued for a session, in queue order. */
+export function outgoingQueue(redis: EngineRedis, keys: Keys, clientId: string): Promise<string[]> {
+  return redis.zrange(keys.outgoing(clientId), 0, -1)
+}
+
+/** The packets with these ids, in the order given; an id no longer queued is left out. */
+export async function outgoingPacketsById(redis: EngineRedis, keys: Keys, clientId: string, ids: readonly string[]): Promise<Array<{ id: string; packet: Record<string, unknown> }>> {
   if (ids.length === 0) return []
   const texts = await redis.hmget(keys.outgoingPackets(clientId), ...ids)
   const out: Array<{ id: string; packet: Record<string, unknown> }> = []

@@ -18,8 +18,8 @@ import type { Engine, EngineOptions } from '../../engine/engine-types.js'
 import type { InputError } from '../../events/errors.js'
 import type { SessionBox } from '../../events/input.js'
 import {
-  allWills, countSessionSubscriptions, incomingIds, incomingPacket, outgoingIdOf, outgoingPacket, outgoingPackets,
-  retainedPackets, sessionClientsOf, sessionSubscriptions, sessionSubscriptionsByTopic, willOf,
+  allWills, countSessionSubscriptions, incomingIds, incomingPacket, outgoingIdOf, outgoingPacket, outgoingPacketsById,
+  outgoingQueue, retainedPackets, sessionClientsOf, sessionSubscriptions, sessionSubscriptionsByTopic, willOf,
 } from '../../queries/session-store.query.js'
 import { packetToJson } from '../../util/packet-json.js'
 import { BROKER_CLIENT_ID } from './adapter.js'
@@ -52,6 +52,9 @@ export class PersistenceInputError extends Error {
     super(input.message)
   }
 }
+
+/** How many queued packets outgoingStream reads at a time (Aedes reads a stream 16 ahead). */
+const STREAM_CHUNK = 16
 
 /** What Aedes' memory persistence throws for a packet it does not hold. */
 function noSuchPacket(): Error {
@@ -197,6 +200,18 @@ export class RedisPersistence {
    * The packet queued as `packet.brokerId:brokerCounter` now goes with its
    * packet identifier; or, for the packet sent with that identifier (a
    * PUBREL replacing its PUBLISH), `packet` takes its place.
+   *
+   * A PUBLISH that is not queued has been acknowledged already (or was
+   * never queued for this session), and the call does nothing. The first
+   * happens when a persistent session comes back: Aedes subscribes it
+   * before it reads its queue, so a message published in between is sent
+   * live and is in the queue Aedes reads too, and the live copy's PUBACK
+   * may remove it before Aedes gets to the queue's copy. Rejecting ("no
+   * such packet") would make Aedes close the connection; Aedes sends the
+   * copy again instead (QoS 1 allows it, and outgoingStream leaves such
+   * packets out whenever it can), and its PUBACK finds nothing to remove.
+   * Nor is a PUBLISH looked up by its packet identifier: that identifier
+   * may now be another packet's.
    */
   async outgoingUpdate(client: Client, packet: AnyPacket): Promise<void> {
     const { redis, keys } = this.e
@@ -207,6 +222,7 @@ export class RedisPersistence {
       await this.putPacket(client.id, 'outgoing', id, { ...queued, messageId: packet['messageId'] }, { messageId })
       return
     }
+    if (packet['cmd'] === 'publish') return
     const sentAs = messageId === null ? null : await outgoingIdOf(redis, keys, client.id, messageId)
     if (sentAs === null) throw noSuchPacket()
     await this.putPacket(client.id, 'outgoing', sentAs, packet, { messageId })
@@ -224,11 +240,23 @@ export class RedisPersistence {
     return queued ?? undefined
   }
 
+  /**
+   * The session's queue, in order: its ids read when Aedes starts reading,
+   * the packets themselves a few at a time as Aedes gets to them. A packet
+   * acknowledged meanwhile (sent live at a reconnect, see outgoingUpdate) is
+   * left out instead of being sent again from a copy read earlier.
+   */
   outgoingStream(client: Client): Readable {
-    return Readable.from(this.lazy(async () => {
+    return Readable.from(this.queued(client.id))
+  }
+
+  private async *queued(clientId: string): AsyncGenerator<AnyPacket> {
+    const { redis, keys } = this.e
+    const ids = await outgoingQueue(redis, keys, clientId)
+    for (let i = 0; i < ids.length; i += STREAM_CHUNK) {
       // As stored: a PUBREL that took a PUBLISH's place is a PUBREL.
-      return (await outgoingPackets(this.e.redis, this.e.keys, client.id)).map(({ packet }) => packet)
-    }))
+      for (const { packet } of await outgoingPacketsById(redis, keys, clientId, ids.slice(i, i + STREAM_CHUNK))) yield packet
+    }
   }
 
   // --- incoming (QoS 2 received, not yet released) ----------------------
