@@ -14,8 +14,8 @@
 import type { EngineRedis } from '../redis/connect.js'
 import type { OfflineMode } from '../offline/rules.js'
 import type { Keys } from '../redis/keys.js'
-import { callScript, ensureScripts } from '../redis/scripts.js'
-import { decodeMessageHash, type MessageHash } from './message-hash.js'
+import { callScript, callScriptBuffer, ensureScripts } from '../redis/scripts.js'
+import type { MessageHash } from './message-hash.js'
 import { matchingIndexedTopics } from './topic-index.js'
 
 export interface StoredMessage extends MessageHash {
@@ -34,23 +34,28 @@ export interface FetchContext {
   readonly limit: number
 }
 
-function decode(h: Record<string, Buffer>, mode: OfflineMode, now: number): StoredMessage | null {
-  const m = decodeMessageHash(h)
-  const expiresAt = Number(h['expire_at']?.toString() ?? '0')
-  if (!m || !m.id || expiresAt <= now) return null
-  return { ...m, expiresAt, mode }
-}
+/** At most this many ids per script call, so one call never blocks Redis for long. */
+const READ_CHUNK = 2000
 
-async function readMessages(ctx: FetchContext, ids: readonly string[], mode: OfflineMode): Promise<StoredMessage[]> {
-  if (ids.length === 0) return []
-  const p = ctx.redis.pipeline()
-  for (const id of ids) p.hgetallBuffer(ctx.keys.msg(id))
-  const replies = (await p.exec()) ?? []
+async function readMessages(ctx: FetchContext, topic: string, ids: readonly string[], mode: OfflineMode): Promise<StoredMessage[]> {
+  ensureScripts(ctx.redis)
   const out: StoredMessage[] = []
-  for (const [err, h] of replies) {
-    if (err) continue
-    const m = decode(h as Record<string, Buffer>, mode, ctx.now)
-    if (m) out.push(m)
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    const chunk = ids.slice(i, i + READ_CHUNK)
+    const flat = (await callScriptBuffer(ctx.redis, 'readMessages', [ctx.keys.msgTopic(topic)], [ctx.keys.msg(''), ctx.now, ...chunk])) as Buffer[]
+    for (let j = 0; j + 6 < flat.length; j += 7) {
+      const q = (flat[j + 2] as Buffer).toString()
+      out.push({
+        id: (flat[j] as Buffer).toString(),
+        from: (flat[j + 1] as Buffer).toString('utf8'),
+        qos: q === '2' ? 2 : q === '1' ? 1 : 0,
+        topic: (flat[j + 3] as Buffer).toString('utf8'),
+        payload: flat[j + 4] as Buffer,
+        ts: Number((flat[j + 5] as Buffer).toString()),
+        expiresAt: Number((flat[j + 6] as Buffer).toString()),
+        mode,
+      })
+    }
   }
   return out
 }
@@ -66,7 +71,7 @@ export async function fetchQueue(ctx: FetchContext): Promise<StoredMessage[]> {
       ctx.keys.msg(''),
       ctx.limit,
     ])) as string[]
-    out.push(...(await readMessages(ctx, ids, 'queue')))
+    out.push(...(await readMessages(ctx, topic, ids, 'queue')))
   }
   return out
 }
@@ -83,7 +88,7 @@ export async function fetchPubsub(ctx: FetchContext): Promise<StoredMessage[]> {
     // A cursor whose message expired still holds its sequence: everything newer is delivered.
     const from = Math.max(since, cursor === null || cursor === undefined ? 0 : Number(cursor))
     const ids = await ctx.redis.zrangebyscore(ctx.keys.msgTopic(topic), `(${from}`, '+inf', 'LIMIT', 0, ctx.limit)
-    out.push(...(await readMessages(ctx, ids, 'pubsub')))
+    out.push(...(await readMessages(ctx, topic, ids, 'pubsub')))
   }
   return out
 }
@@ -92,7 +97,7 @@ export async function fetchLatest(ctx: FetchContext): Promise<StoredMessage[]> {
   const out: StoredMessage[] = []
   for (const topic of await matchingIndexedTopics(ctx.redis, ctx.keys.msgTopics(), ctx.filter)) {
     const [latest, acked] = await Promise.all([ctx.redis.get(ctx.keys.latestMsg(topic)), ctx.redis.get(ctx.keys.acked(ctx.clientId, topic))])
-    if (latest !== null && latest !== acked) out.push(...(await readMessages(ctx, [latest], 'latest')))
+    if (latest !== null && latest !== acked) out.push(...(await readMessages(ctx, topic, [latest], 'latest')))
   }
   return out
 }

@@ -26,6 +26,7 @@ export type ScriptName =
   | 'sweepExpired'
   | 'sessionSubscribe'
   | 'sessionUnsubscribe'
+  | 'readMessages'
 
 /** The folder of .lua files, whether running from src/ (tests) or dist/ (built). */
 function scriptsDir(): string {
@@ -70,6 +71,13 @@ export function ensureScripts(redis: EngineRedis): void {
 /** Call a registered script on a client or pipeline. */
 export function callScript(target: object, name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): unknown {
   const fn: unknown = Reflect.get(target, name)
+  if (typeof fn !== 'function') throw new Error(`script ${name} is not registered on this client`)
+  return fn.call(target, ...keys, ...args)
+}
+
+/** The same, with the reply's strings as Buffers (ioredis' `<name>Buffer` variant): for replies holding payloads. */
+export function callScriptBuffer(target: object, name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | Buffer | number>): unknown {
+  const fn: unknown = Reflect.get(target, `${name}Buffer`)
   if (typeof fn !== 'function') throw new Error(`script ${name} is not registered on this client`)
   return fn.call(target, ...keys, ...args)
 }
