@@ -4,6 +4,7 @@
  * (retained ones, stored ones tagged with their id) to a client.
  */
 import type { Aedes, Client } from 'aedes'
+import { randomBytes } from 'node:crypto'
 import type { BrokerHost } from '../host.js'
 import { clientById, sessionFilters, sessionQos } from './aedes-client.js'
 import { tagged } from './msgid-tag.js'
@@ -37,6 +38,9 @@ async function removeStoredSubscriptions(aedes: Aedes, client: Client, filters: 
  * @param connectionOf the connection id the adapter gave a client object
  */
 export function aedesHost(aedes: Aedes, connectionOf: (client: Client) => string | undefined): BrokerHost {
+  // Unique to this process: a persistent session's outgoing store names packets by brokerId:brokerCounter.
+  const storedBrokerId = `${aedes.id}~redis~${randomBytes(4).toString('hex')}`
+  let storedCounter = 0
   return {
     async restoreSubscriptions(clientId, connectionId, subscriptions) {
       const client = clientById(aedes, clientId)
@@ -54,7 +58,17 @@ export function aedesHost(aedes: Aedes, connectionOf: (client: Client) => string
       for (const m of messages) {
         const client = clientById(aedes, clientId)
         if (!client || client.closed || !(await ready(client))) return
-        const packet = { cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false, ...(m.msgId ? tagged(m.msgId) : {}) }
+        // Aedes drops a delivery whose (brokerId, brokerCounter) is not newer than the
+        // last one the client got from that brokerId (its `duplicates` check). A packet
+        // made here would take the broker's next counter, so every live message still
+        // on its way to this client, with an older counter, would be dropped after it:
+        // acknowledged to its publisher and never delivered. Deliveries from Redis get a
+        // brokerId of their own, with their own counter, and never shadow live ones.
+        const packet = {
+          cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false,
+          brokerId: storedBrokerId, brokerCounter: ++storedCounter,
+          ...(m.msgId ? tagged(m.msgId) : {}),
+        }
         await new Promise<void>((resolve) => client.publish(packet, () => resolve()))
       }
     },
