@@ -208,7 +208,7 @@ describe('serve --http', () => {
       s.once('error', () => resolve(null))
       s.listen(8080, () => resolve(s))
     })
-    const other = await startServe(['--redis', redis.url, '--node', 'fallback-node', '--prefix', 'fb:'])
+    const other = await startServe(['--redis', redis.url, '--node', 'fallback-node', '--prefix', 'fb:'], process.env, { defaultHttp: true })
     try {
       const line = other.output().split('\n').find((l) => l.includes('HTTP port 8080 is already in use'))
       expect(line).toBeDefined()

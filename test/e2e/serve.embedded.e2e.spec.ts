@@ -84,7 +84,7 @@ describe('serve on its embedded redis-server', () => {
     const env = { ...envWithoutRedisUrl(), PATH: tmp() }
     const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
       void import('node:child_process').then(({ spawn }) => {
-        const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', tmp()], { env })
+        const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--http', '0', '--data', tmp()], { env })
         let out = ''
         child.stdout.on('data', (b: Buffer) => void (out += b.toString()))
         child.stderr.on('data', (b: Buffer) => void (out += b.toString()))
@@ -103,7 +103,7 @@ describe('serve on its embedded redis-server', () => {
     const port = (blocker.address() as { port: number }).port
     try {
       const data = tmp()
-      const res = await run(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', data], 15_000)
+      const res = await run(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--http', '0', '--data', data], 15_000)
       expect(res.code).toBe(1)
       expect(res.stderr).toMatch(new RegExp(`port ${port} is already in use`))
       // The embedded redis-server it had started is stopped again.

@@ -26,12 +26,19 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Served> {
+export interface StartServeOptions {
+  /** Leave --http out (serve then takes 8080, or a free port): only for the test of that default. */
+  readonly defaultHttp?: boolean
+}
+
+export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = process.env, opts: StartServeOptions = {}): Promise<Served> {
   const port = await freePort()
   // Each server its own data directory (event log), unless the test names one.
   const own = args.includes('--data') ? null : mkdtempSync(join(tmpdir(), 'mqtt-redis-serve-'))
   const data = own ? ['--data', own] : []
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...data, ...args], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // No HTTP side unless the test asks for one: serves of parallel test files must not race for 8080.
+  const http = args.includes('--http') || opts.defaultHttp ? [] : ['--http', '0']
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...http, ...data, ...args], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (b: Buffer) => void (out += b.toString()))
   child.stderr?.on('data', (b: Buffer) => void (out += b.toString()))
@@ -43,10 +50,16 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
     }),
   )
   await new Promise<void>((resolve, reject) => {
+    // Fail with what serve printed, before the test's own timeout hides it.
+    const started = Date.now()
     const t = setInterval(() => {
       if (out.includes('MQTT broker listening')) {
         clearInterval(t)
         resolve()
+      } else if (Date.now() - started > 20_000) {
+        clearInterval(t)
+        child.kill('SIGKILL')
+        reject(new Error(`serve did not listen within 20 s:\n${out}`))
       }
     }, 20)
     void exited.then((code) => {
@@ -60,7 +73,8 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
     output: () => out,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      const code = await exited
+      const slow = setTimeout(() => process.stderr.write(`serve (pid ${child.pid}) has not exited 15 s after ${signal}; it printed:\n${out}\n`), 15_000)
+      const code = await exited.finally(() => clearTimeout(slow))
       if (own) rmSync(own, { recursive: true, force: true })
       return code
     },
