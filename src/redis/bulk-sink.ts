@@ -97,7 +97,13 @@ function rawSink(target: RawTarget): BulkSink & { connect(): Promise<RawConnecti
         throw e
       }
       const queued = r.errors.find((e) => e.index > 0)
-      if (r.last instanceof Error) throw new Error(`the batch was not applied: ${r.last.message}${queued ? ` (${queued.error.message})` : ''}`, { cause: r.last })
+      if (r.last instanceof Error) {
+        // A Redis that checks EVALSHA when it is queued refuses the whole transaction
+        // (EXECABORT) instead of answering NOSCRIPT inside EXEC (Redis 7 does the latter,
+        // handled below): either way, load the scripts again before the retry.
+        if (r.errors.some((e) => e.error.message.startsWith('NOSCRIPT'))) await loadScriptsRaw(c)
+        throw new Error(`the batch was not applied: ${r.last.message}${queued ? ` (${queued.error.message})` : ''}`, { cause: r.last })
+      }
       const replies: unknown[] = Array.isArray(r.last) ? r.last : []
       const k = checkpoints.length
       const errors = execErrors(commands, replies.slice(k))
