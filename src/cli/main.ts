@@ -69,7 +69,18 @@ program
     // Signals are handled from the start: one that arrives while serve is still
     // starting stops it as soon as it is up, never kills it half-way.
     let early: string | null = null
-    const onEarlySignal = (signal: string): void => void (early ??= signal)
+    let giveUp: NodeJS.Timeout | null = null
+    const onEarlySignal = (signal: string): void => {
+      // A second signal, or a startup still stuck 20 s after the first (Redis never answering),
+      // stops the process at once: nothing was accepted yet, so nothing is lost.
+      if (early !== null) process.exit(1)
+      early = signal
+      giveUp = setTimeout(() => {
+        process.stderr.write(`mqtt-redis: ${signal} while starting, and still not started 20 s later: exiting\n`)
+        process.exit(1)
+      }, 20_000)
+      giveUp.unref()
+    }
     process.on('SIGINT', onEarlySignal)
     process.on('SIGTERM', onEarlySignal)
     let running
@@ -82,6 +93,7 @@ program
     }
     process.off('SIGINT', onEarlySignal)
     process.off('SIGTERM', onEarlySignal)
+    if (giveUp) clearTimeout(giveUp)
     let stopping = false
     const shutdown = (signal: string): void => {
       if (stopping) {

@@ -1,6 +1,7 @@
 /**
  * `mqtt-redis serve` with no --redis and no REDIS_URL: the embedded default.
  */
+import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +27,23 @@ const envWithoutRedisUrl = () => {
 }
 
 describe('serve on its embedded redis-server', () => {
+  it('stopped while it still waits for a Redis that never answers: a second signal ends it at once', async () => {
+    const { freePort } = await import('../../src/redis/embedded.js')
+    const nobody = await freePort()
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--http', '0', '--data', tmp(), '--redis', `redis://127.0.0.1:${nobody}`], { env: envWithoutRedisUrl(), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout?.on('data', (b: Buffer) => void (out += b.toString()))
+    child.stderr?.on('data', (b: Buffer) => void (out += b.toString()))
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    await eventually(async () => expect(out).toContain('waiting for redis before accepting clients'), 10_000)
+    child.kill('SIGTERM')
+    child.kill('SIGTERM')
+    const t0 = Date.now()
+    expect(await exited).toBe(1)
+    expect(Date.now() - t0).toBeLessThan(5_000)
+    expect(out).not.toContain('MQTT broker listening')
+  })
+
   it('says where it listens in <data>/serve.json while it runs, so simulate and inspect find it', async () => {
     const data = tmp()
     const served = await startServe(['--data', data, '--node', 'where', '--http', '0'], envWithoutRedisUrl())
