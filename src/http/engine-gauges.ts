@@ -44,13 +44,13 @@ export function registerEngineGauges(registry: Registry, engine: Engine, metrics
   })
   new Gauge({
     name: 'mqtt_redis_actors',
-    help: 'Session actors: live, and passivated when the engine reports them',
+    help: 'Session actors: live, and passivated (idle offline sessions kept as their sequence number only)',
     labelNames: ['state'],
     registers,
     collect() {
       const s = stats()
       this.set({ state: 'live' }, s.actors)
-      if ('passivated' in s && typeof s.passivated === 'number') this.set({ state: 'passivated' }, s.passivated)
+      this.set({ state: 'passivated' }, s.passivated)
     },
   })
   if (logDir !== null) {

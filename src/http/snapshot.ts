@@ -10,7 +10,7 @@
  * while the engine's connection is not ready nothing is read (its client
  * would queue the reads until Redis is back).
  */
-import type { Engine, EngineStats } from '../engine/engine.js'
+import type { Engine } from '../engine/engine.js'
 import type { EngineMetrics, LatencyWindow } from './metrics.js'
 import { logSizeReader } from './log-size.js'
 import { readBacklog, readHash, topCounts, within, type Backlog } from './redis-read.js'
@@ -79,8 +79,8 @@ export interface EngineHealth {
   /** Events accepted but not yet in Redis (projection lag). */
   readonly inFlight: number
   readonly actors: number
-  /** Passivated sessions, when the engine reports them. */
-  readonly passivated: number | null
+  /** Idle offline sessions kept as their sequence number only. */
+  readonly passivated: number
   readonly ruleCommands: number
   readonly ruleCommandErrors: number
   /** Null without an event log. */
@@ -149,10 +149,6 @@ export interface SnapshotSource {
   /** Start sampling once a second (idempotent). */
   start(): void
   stop(): void
-}
-
-function passivatedOf(s: EngineStats): number | null {
-  return 'passivated' in s && typeof s.passivated === 'number' ? s.passivated : null
 }
 
 export function createSnapshotSource(opts: SnapshotOptions): SnapshotSource {
@@ -230,7 +226,7 @@ export function createSnapshotSource(opts: SnapshotOptions): SnapshotSource {
       redisCommandErrors: s.redisCommandErrors,
       inFlight: s.inFlight,
       actors: s.actors,
-      passivated: passivatedOf(s),
+      passivated: s.passivated,
       ruleCommands: s.ruleCommands,
       ruleCommandErrors: s.ruleCommandErrors,
       log: logBytes ? { position, checkpoint, lag: Math.max(0, position - checkpoint), bytes: await logBytes() } : null,
