@@ -13,6 +13,7 @@
  */
 import { createActor, type Actor } from 'xstate'
 import { sessionMachine } from '../../machines/session.machine.js'
+import { supervisorLogic } from '../../machines/supervisor.logic.js'
 import type { DomainEvent, ObservedEvent } from '../events/domain.js'
 import type { InputEvent } from '../events/input.js'
 import { DEFAULT_OFFLINE_RULES, type OfflineRules } from '../offline/rules.js'
@@ -24,6 +25,8 @@ type SessionActor = Actor<typeof sessionMachine>
 
 export class SessionActors {
   private readonly actors = new Map<string, SessionActor>()
+  /** The parent of every session actor: they share its actor system (machines/supervisor.logic.ts). */
+  private readonly supervisor = createActor(supervisorLogic).start()
   private collecting: DomainEvent[] = []
   /** One listener shared by every actor (not a closure per actor). */
   private readonly collect = (e: DomainEvent): void => {
@@ -72,6 +75,17 @@ export class SessionActors {
     this.collecting = out
     actor.send(input)
     this.collecting = []
+    const snapshot = actor.getSnapshot()
+    if (snapshot.status === 'error') {
+      // A failing step is a bug. A root actor would report it as an uncaught
+      // error; a child reports to its parent, which has no use for it, so it
+      // is reported here the same way.
+      this.actors.delete(clientId)
+      const err: unknown = snapshot.error
+      setTimeout(() => {
+        throw err
+      })
+    }
     const p = this.passivation
     if (p) {
       const now = p.policy.clock()
@@ -99,7 +113,7 @@ export class SessionActors {
   }
 
   stopAll(): void {
-    for (const a of this.actors.values()) a.stop()
+    for (const a of this.actors.values()) this.supervisor.send({ type: 'session.stop', child: a })
     this.actors.clear()
     this.passivation?.clear()
   }
@@ -114,7 +128,7 @@ export class SessionActors {
       // Only clean offline actors are in the idle order, and only a step changes an actor.
       const seq = restorableSeq(actor.getSnapshot())
       if (seq === null) continue
-      actor.stop()
+      this.supervisor.send({ type: 'session.stop', child: actor })
       this.actors.delete(clientId)
       p.asleep(clientId, seq)
       n += 1
@@ -129,7 +143,7 @@ export class SessionActors {
       const seq = this.passivation?.wake(clientId)
       if (seq !== undefined) this.rehydrationCount += 1
       const input = { clientId, node: this.node, rules: this.rules, observe: this.observe }
-      actor = createActor(sessionMachine, { input: seq === undefined ? input : { ...input, seq } })
+      actor = createActor(sessionMachine, { input: seq === undefined ? input : { ...input, seq }, parent: this.supervisor })
       actor.on('*', this.collect)
       actor.start()
       this.actors.set(clientId, actor)
