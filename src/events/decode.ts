@@ -1,17 +1,21 @@
 /**
  * The engine's boundary: an unknown value from a host becomes an InputEvent
  * or a typed InputError. Nothing past this point re-checks shapes.
+ *
+ * Two paths: the fast one (decode-fast.ts) takes the plainly valid inputs
+ * of the hot types; everything else goes through the checked decoders
+ * (fields.ts), which are authoritative and name what is wrong.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import { decodeFast } from './decode-fast.js'
 import { decodeObservedInput } from './decode-observed.js'
 import { decodeSessionInput } from './decode-session.js'
-import { inputError } from './errors.js'
+import { inputError, type InputError } from './errors.js'
 import { all, bool, clientId, describe, expiry, optStr, packetId, payload, protocolVersion, qos, str, topicFilter, topicName, options, type Raw, type Result } from './fields.js'
 import type { InputEvent, QoS, SubscriptionOptions } from './input.js'
 
 export { DEFAULT_LIMITS, type DecodeLimits, type Stamp } from './fields.js'
 import { DEFAULT_LIMITS, type DecodeLimits, type Stamp } from './fields.js'
-
 
 /**
  * Decode one host report.
@@ -21,13 +25,42 @@ import { DEFAULT_LIMITS, type DecodeLimits, type Stamp } from './fields.js'
  * // right({ type: 'mqtt.subscribe', clientId: 'c1', filter: 'a/#', qos: 1, options: {...}, at: 0 })
  */
 export function decodeInput(value: unknown, stamp: Stamp, limits: DecodeLimits = DEFAULT_LIMITS): Result<InputEvent> {
-  if (typeof value !== 'object' || value === null) return E.left(inputError('bad_shape', '', 'an input event must be an object'))
+  if (typeof value !== 'object' || value === null) return E.left(notAnObject())
   const raw = value as Raw
+  const at = stampAt(raw, stamp)
+  if (typeof at !== 'number') return E.left(at)
+  const fast = decodeFast(raw, at, stamp, limits)
+  if (fast !== undefined) return E.right(fast)
+  return decodeFields(raw, at, stamp, limits)
+}
+
+/**
+ * Decode one host report through the checked decoders only: the
+ * authoritative definition of what decodeInput accepts, and what it answers.
+ * decodeInput gives the same answer, faster for plainly valid inputs.
+ */
+export function decodeInputChecked(value: unknown, stamp: Stamp, limits: DecodeLimits = DEFAULT_LIMITS): Result<InputEvent> {
+  if (typeof value !== 'object' || value === null) return E.left(notAnObject())
+  const raw = value as Raw
+  const at = stampAt(raw, stamp)
+  if (typeof at !== 'number') return E.left(at)
+  return decodeFields(raw, at, stamp, limits)
+}
+
+function notAnObject(): InputError {
+  return inputError('bad_shape', '', 'an input event must be an object')
+}
+
+/** The input's time: its own `at` when it gives a finite one, else the clock's (read once); an error for any other `at`. */
+function stampAt(raw: Raw, stamp: Stamp): number | InputError {
   const atRaw = raw['at']
-  if (atRaw !== undefined && (typeof atRaw !== 'number' || !Number.isFinite(atRaw))) {
-    return E.left(inputError('bad_shape', 'at', 'at must be a finite number of milliseconds'))
-  }
-  const at = typeof atRaw === 'number' ? atRaw : stamp.now()
+  if (atRaw === undefined) return stamp.now()
+  if (typeof atRaw !== 'number' || !Number.isFinite(atRaw)) return inputError('bad_shape', 'at', 'at must be a finite number of milliseconds')
+  return atRaw
+}
+
+/** Decode the fields of an object input whose time is known, with the checked decoders. */
+function decodeFields(raw: Raw, at: number, stamp: Stamp, limits: DecodeLimits): Result<InputEvent> {
   const base = { clientId: clientId(raw, limits) }
   switch (raw['type']) {
     case 'mqtt.connect':
