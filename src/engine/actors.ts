@@ -12,7 +12,7 @@
  * while no input arrives. Pass `false` to keep every actor until `stopAll`.
  */
 import { createActor, type Actor } from 'xstate'
-import { sessionMachine } from '../../machines/session.machine.js'
+import { sessionMachine, type SessionDecided } from '../../machines/session.machine.js'
 import { supervisorLogic } from '../../machines/supervisor.logic.js'
 import type { DomainEvent, ObservedEvent } from '../events/domain.js'
 import type { InputEvent } from '../events/input.js'
@@ -27,10 +27,11 @@ export class SessionActors {
   private readonly actors = new Map<string, SessionActor>()
   /** The parent of every session actor: they share its actor system (machines/supervisor.logic.ts). */
   private readonly supervisor = createActor(supervisorLogic).start()
-  private collecting: DomainEvent[] = []
+  /** What the actor being stepped emitted; null until it emits. */
+  private collected: DomainEvent[] | null = null
   /** One listener shared by every actor (not a closure per actor). */
-  private readonly collect = (e: DomainEvent): void => {
-    this.collecting.push(e)
+  private readonly collect = (e: SessionDecided): void => {
+    this.collected = e.events
   }
   private readonly passivation: PassivationState | null
   private passivationCount = 0
@@ -71,10 +72,11 @@ export class SessionActors {
   step(input: InputEvent): DomainEvent[] {
     const clientId = input.clientId
     const actor = this.actorFor(clientId)
-    const out: DomainEvent[] = []
-    this.collecting = out
+    this.collected = null
     actor.send(input)
-    this.collecting = []
+    // An input the machine does not accept in its state (a stale disconnect) emits nothing.
+    const out = this.collected ?? []
+    this.collected = null
     const snapshot = actor.getSnapshot()
     if (snapshot.status === 'error') {
       // A failing step is a bug. A root actor would report it as an uncaught
@@ -144,7 +146,7 @@ export class SessionActors {
       if (seq !== undefined) this.rehydrationCount += 1
       const input = { clientId, node: this.node, rules: this.rules, observe: this.observe }
       actor = createActor(sessionMachine, { input: seq === undefined ? input : { ...input, seq }, parent: this.supervisor })
-      actor.on('*', this.collect)
+      actor.on('session.decided', this.collect)
       actor.start()
       this.actors.set(clientId, actor)
     }

@@ -10,7 +10,7 @@ import { ack, connect, disconnect, publish, subscribe, unsubscribe } from '../su
 function session(clientId = 'c1', node = 'n1', seq?: number) {
   const actor = createActor(sessionMachine, { input: seq === undefined ? { clientId, node } : { clientId, node, seq } })
   const emitted: DomainEvent[] = []
-  actor.on('*', (e) => emitted.push(e))
+  actor.on('session.decided', (e) => emitted.push(...e.events))
   actor.start()
   return {
     actor,
