@@ -3,8 +3,11 @@
  *
  * - engine: each op an input handed to `engine.submit`, `inflight` in flight;
  * - limit: each op's Redis writes (what the projections make of the domain
- *   events the engine decides for it, computed once up front) hand-encoded
- *   as RESP and pipelined on a raw socket, `window` batches of `batch` ops;
+ *   events the engine decides for it, computed once up front), planned per
+ *   batch into the commands the engine sends for them (command-plan.ts:
+ *   folded writes, adjacent message stores as one storeMessages call),
+ *   hand-encoded as RESP and pipelined on a raw socket, `window` batches of
+ *   `batch` ops;
  * - ioredis: the same writes on ioredis pipelines, same batches;
  * - peer: a scenario-specific aedes-persistence-redis call per op.
  */
@@ -19,13 +22,14 @@ import { decodeInput } from '../../src/events/decode.js'
 import type { DomainEvent } from '../../src/events/domain.js'
 import type { EmbeddedRedis } from '../../src/redis/embedded.js'
 import type { Keys } from '../../src/redis/keys.js'
+import { planCommands } from '../../src/redis/command-plan.js'
 import { RawConnection } from '../../src/redis/raw-connection.js'
 import { RespWriter } from '../../src/redis/resp.js'
 import { ensureScripts } from '../../src/redis/scripts.js'
 import { createIdGenerator } from '../../src/util/msgid.js'
 import { closedLoop, pipelined, type Prepared } from './measure.js'
 import { openPeer, type PeerPersistence } from './peer.js'
-import { encodeWrite, ioredisWrites } from './redis-io.js'
+import { ioredisWrites } from './redis-io.js'
 
 export const NODE = 'bench'
 
@@ -88,9 +92,11 @@ export function limitContender(ctx: BenchContext, measured: OpList, warm: OpList
     const send = (ops: OpList) => async (from: number, to: number): Promise<number> => {
       const [a, b] = writeRange(ops, from, to)
       if (a === b) return 0
+      // The engine's own plan of the batch's writes (command-plan.ts): the commands it sends for them.
       const out = new RespWriter(1 << 18)
-      for (let i = a; i < b; i++) encodeWrite(out, ops.writes[i] as RedisWrite)
-      const r = await conn.send(out.take(), b - a)
+      for (const c of planCommands(ops.writes.slice(a, b))) out.command(c)
+      const n = out.commands
+      const r = await conn.send(out.take(), n)
       return r.errors.length
     }
     await pipelined(warm.inputs.length, ctx.batch, ctx.window, send(warm))

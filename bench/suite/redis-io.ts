@@ -1,52 +1,13 @@
 /**
- * The Redis side the "limit" and "ioredis" contenders share: a RedisWrite
- * as the one Redis command it is (the same command src/redis/apply.ts'
- * queueWrite puts on an ioredis pipeline), hand-encoded as RESP; a raw
- * reader that keeps every reply (src/redis/raw-connection.ts keeps only a
- * batch's last); and an ioredis pipeline of writes.
+ * The Redis side of the contenders: an ioredis pipeline of writes (what
+ * src/redis/apply.ts' queueWrite puts on one), and a raw reader that keeps
+ * every reply (src/redis/raw-connection.ts keeps only a batch's last).
  */
 import type { Redis } from 'ioredis'
 import { connect, type Socket } from 'node:net'
 import RedisParser from 'redis-parser'
 import type { RedisWrite } from '../../projections/writes.js'
 import { queueWrite } from '../../src/redis/apply.js'
-import type { Command } from '../../src/redis/command-plan.js'
-import type { RespWriter } from '../../src/redis/resp.js'
-import { scriptDef } from '../../src/redis/scripts.js'
-
-/** The Redis command a write is, as queueWrite sends it (scripts by EVALSHA). */
-export function writeCommand(w: RedisWrite): Command {
-  switch (w.op) {
-    case 'hset': {
-      const args: Array<string | Buffer> = ['HSET', w.key]
-      for (const [f, v] of w.fields) args.push(f, v)
-      return args
-    }
-    case 'hsetnx':
-      return ['HSETNX', w.key, w.field, w.value]
-    case 'hdel':
-      return ['HDEL', w.key, w.field]
-    case 'del':
-      return ['DEL', w.key]
-    case 'zadd':
-      return w.nx ? ['ZADD', w.key, 'NX', w.score, w.member] : ['ZADD', w.key, w.score, w.member]
-    case 'zrem':
-      return ['ZREM', w.key, w.member]
-    case 'set':
-      return ['SET', w.key, w.value]
-    case 'srem':
-      return ['SREM', w.key, w.member]
-    case 'pexpireat':
-      return ['PEXPIREAT', w.key, w.at]
-    case 'script':
-      return ['EVALSHA', scriptDef(w.name).sha, w.keys.length, ...w.keys, ...w.args]
-  }
-}
-
-/** Encode one write into `out`. */
-export function encodeWrite(out: RespWriter, w: RedisWrite): void {
-  out.command(writeCommand(w))
-}
 
 /** Writes [from, to) on one ioredis pipeline; resolves with the number Redis refused. */
 export async function ioredisWrites(redis: Redis, writes: readonly RedisWrite[], from: number, to: number): Promise<number> {

@@ -25,7 +25,7 @@ export function warmOps(ops: number): number {
 }
 
 /** Publish `i`: client `${tag}p<i % clients>` to `pubsub/${tag}<i % topics>`, QoS 1, 32 bytes. */
-function publishInputs(n: number, size: WriteSize, tag: string): Input[] {
+export function publishInputs(n: number, size: WriteSize, tag: string): Input[] {
   const out: Input[] = []
   for (let i = 0; i < n; i++) {
     out.push({ type: 'mqtt.publish', clientId: `${tag}p${i % size.clients}`, topic: `pubsub/${tag}${i % size.topics}`, payload: PAYLOAD, qos: 1, retain: false })
@@ -75,15 +75,30 @@ export function churnOps(size: WriteSize): number {
   return Math.max(round, Math.ceil(size.ops / round) * round)
 }
 
+/** Connect / disconnect churn: round r connects every client (clean start), round r + 1 disconnects them. */
+export function connectChurnInputs(n: number, clients: number, tag: string): Input[] {
+  return churnInputs(
+    n, clients, tag,
+    (clientId, round) => ({ type: 'mqtt.connect', clientId, connectionId: `k${round}`, cleanStart: true }),
+    (clientId, round) => ({ type: 'mqtt.disconnect', clientId, connectionId: `k${round}`, reason: 'normal' }),
+  )
+}
+
+const ownFilter = (clientId: string): string => `dev/${clientId}/cmd`
+
+/** Subscribe / unsubscribe churn: each client to its own dev/<client>/cmd at QoS 1, then off again. */
+export function subscribeChurnInputs(n: number, clients: number, tag: string): Input[] {
+  return churnInputs(
+    n, clients, tag,
+    (clientId) => ({ type: 'mqtt.subscribe', clientId, filter: ownFilter(clientId), qos: 1 }),
+    (clientId) => ({ type: 'mqtt.unsubscribe', clientId, filter: ownFilter(clientId) }),
+  )
+}
+
 export async function connectChurn(ctx: BenchContext, size: WriteSize, include: ReadonlySet<ContenderName>): Promise<ScenarioResult> {
   const ops = churnOps(size)
   const warmClients = Math.min(size.clients, 1000)
-  const make = (n: number, clients: number, tag: string): Input[] =>
-    churnInputs(
-      n, clients, tag,
-      (clientId, round) => ({ type: 'mqtt.connect', clientId, connectionId: `k${round}`, cleanStart: true }),
-      (clientId, round) => ({ type: 'mqtt.disconnect', clientId, connectionId: `k${round}`, reason: 'normal' }),
-    )
+  const make = connectChurnInputs
   const measured = make(ops, size.clients, '')
   const warm = make(2 * warmClients, warmClients, 'w')
   const m = deriveWrites(measured, ctx.keys)
@@ -102,13 +117,8 @@ export async function connectChurn(ctx: BenchContext, size: WriteSize, include: 
 export async function subscribeChurn(ctx: BenchContext, size: WriteSize, include: ReadonlySet<ContenderName>): Promise<ScenarioResult> {
   const ops = churnOps(size)
   const warmClients = Math.min(size.clients, 1000)
-  const filter = (clientId: string): string => `dev/${clientId}/cmd`
-  const make = (n: number, clients: number, tag: string): Input[] =>
-    churnInputs(
-      n, clients, tag,
-      (clientId) => ({ type: 'mqtt.subscribe', clientId, filter: filter(clientId), qos: 1 }),
-      (clientId) => ({ type: 'mqtt.unsubscribe', clientId, filter: filter(clientId) }),
-    )
+  const filter = ownFilter
+  const make = subscribeChurnInputs
   const measured = make(ops, size.clients, '')
   const warm = make(2 * warmClients, warmClients, 'w')
   const m = deriveWrites(measured, ctx.keys)

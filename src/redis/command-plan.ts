@@ -15,7 +15,9 @@
  * the batch has not written, a field deleted from a key with an expiry) first
  * sends out that key's pending state and then goes as it is. A script reads
  * and writes keys the planner cannot see into: everything pending goes out
- * before it.
+ * before it. Message stores planned one after the other, with nothing between
+ * them, go as one storeMessages call (a script call costs Redis more than
+ * the writes it makes).
  *
  * One assumption, true of every projection here: a field or member is never
  * deleted from a key that got its expiry before the batch (keys with an expiry,
@@ -71,6 +73,7 @@ type KeyState = HashState | ZsetState | StringState | DeletedState
  */
 export function planCommands(writes: readonly RedisWrite[]): Command[] {
   const out: Command[] = []
+  const stores = new StoreRun()
   const pending = new Map<string, KeyState>()
   // Keys given an expiry in this batch: deleting from them could empty the
   // key and drop the expiry, so those deletions keep their place in order.
@@ -163,6 +166,7 @@ export function planCommands(writes: readonly RedisWrite[]): Command[] {
         break
       case 'script': {
         flushAll()
+        if (w.name === 'storeMessage' && stores.add(out, w)) break
         const d = scriptDef(w.name)
         out.push(['EVALSHA', d.sha, w.keys.length, ...w.keys, ...w.args])
         break
@@ -171,6 +175,62 @@ export function planCommands(writes: readonly RedisWrite[]): Command[] {
   }
   flushAll()
   return out
+}
+
+type ScriptWrite = Extract<RedisWrite, { op: 'script' }>
+
+/** Most messages one storeMessages call carries. */
+const MAX_STORES_PER_CALL = 1000
+
+/**
+ * Adjacent storeMessage calls as one storeMessages call (scripts/storeMessages-3.lua):
+ * "adjacent" meaning nothing was planned between them, so the order of every
+ * write is kept. A lone call stays a storeMessage call.
+ */
+class StoreRun {
+  /** The last storeMessage planned, while it is still the last command of `out`. */
+  private single: { readonly at: number; readonly write: ScriptWrite } | null = null
+  /** The storeMessages call being filled, while it is still the last command of `out`. */
+  private batch: { readonly at: number; readonly command: RespArg[]; count: number } | null = null
+
+  /** Plan `w` (a storeMessage write) into `out`; false when it must go as a call of its own. */
+  add(out: Command[], w: ScriptWrite): boolean {
+    const [seq, , , topics, expiry] = w.keys
+    const last = out.length - 1
+    if (this.batch !== null && this.batch.at === last && this.batch.count < MAX_STORES_PER_CALL && sameIndexes(this.batch.command, seq, topics, expiry)) {
+      pushMessage(this.batch.command, w)
+      this.batch.count++
+      return true
+    }
+    this.batch = null
+    if (this.single !== null && this.single.at === last && sameIndexes(storesHead(this.single.write), seq, topics, expiry)) {
+      const command = storesHead(this.single.write)
+      pushMessage(command, this.single.write)
+      pushMessage(command, w)
+      out[last] = command
+      this.batch = { at: last, command, count: 2 }
+      this.single = null
+      return true
+    }
+    this.single = { at: out.length, write: w }
+    return false
+  }
+}
+
+/** EVALSHA storeMessages with its three index keys (from a storeMessage write's keys: seq, msg, topic index, topics, expiry). */
+function storesHead(w: ScriptWrite): RespArg[] {
+  const [seq, , , topics, expiry] = w.keys
+  return ['EVALSHA', scriptDef('storeMessages').sha, 3, seq ?? '', topics ?? '', expiry ?? '']
+}
+
+function sameIndexes(command: readonly RespArg[], seq: string | undefined, topics: string | undefined, expiry: string | undefined): boolean {
+  return command[3] === seq && command[4] === topics && command[5] === expiry
+}
+
+/** A message's 11 values: its hash key, its topic index key, then storeMessage's 9 arguments. */
+function pushMessage(command: RespArg[], w: ScriptWrite): void {
+  command.push(w.keys[1] ?? '', w.keys[2] ?? '')
+  for (const a of w.args) command.push(a)
 }
 
 function hasSetField(s: HashState): boolean {

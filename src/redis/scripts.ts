@@ -16,6 +16,7 @@ import { isCluster, type EngineRedis } from './connect.js'
 
 export type ScriptName =
   | 'storeMessage'
+  | 'storeMessages'
   | 'storeLatest'
   | 'ackPubsub'
   | 'ackLatest'
