@@ -53,7 +53,7 @@ export async function publishQos1(ctx: BenchContext, size: WriteSize, include: R
     engine: engineContender(ctx, measured, warm),
   }, include)
   return scenarioResult('publish-qos1', { ops: size.ops, clients: size.clients, topics: size.topics, payloadBytes: PAYLOAD.length }, r, [
-    `${size.ops} QoS 1 publishes on pubsub/<n> (${size.topics} topics) from ${size.clients} clients; an op is one publish stored (one storeMessage script call)`,
+    `${size.ops} QoS 1 publishes on pubsub/<n> (${size.topics} topics) from ${size.clients} clients; an op is one publish stored (by the storeMessage script; adjacent stores of one batch go as one storeMessages call)`,
     'peer: outgoingEnqueueCombi of each message for one offline subscriber (MSET packet + count, RPUSH to its queue)',
   ])
 }

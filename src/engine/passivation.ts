@@ -22,7 +22,7 @@
  * 64-bit Node. The clientId string adds 16 bytes plus its length rounded up
  * to 8. Measured (bench/sessions-memory.ts, bench/README.md): 61 bytes per
  * passivated session with 14-byte clientIds, a million of them in 61 MB,
- * against about 4.3 KB for a live offline actor.
+ * against about 2.5 KB for a live offline actor.
  *
  * When. Each step stamps a clean offline actor with the clock's time and puts
  * it at the back of the idle order (a step that leaves it online or not clean
