@@ -67,10 +67,8 @@ function options(o: unknown): SubscriptionOptions | undefined {
   const r = o as Raw
   const rh = r['rh'] ?? 0
   if (rh !== 0 && rh !== 1 && rh !== 2) return undefined
-  const nl = flag(r['nl'], false)
-  if (nl === undefined) return undefined
-  const rap = flag(r['rap'], false)
-  if (rap === undefined) return undefined
+  const nl = need(flag(r['nl'], false))
+  const rap = need(flag(r['rap'], false))
   return { nl, rap, rh }
 }
 
@@ -106,6 +104,23 @@ function protocolVersion(v: unknown): 3 | 4 | 5 | undefined {
  * // undefined
  */
 export function decodeFast(raw: Raw, at: number, stamp: Stamp, limits: DecodeLimits): InputEvent | undefined {
+  try {
+    return build(raw, at, stamp, limits)
+  } catch (e) {
+    if (e === NOT_PLAIN) return undefined
+    throw e
+  }
+}
+
+/** Thrown by `need` when a field is not the plain case; decodeFast turns it into undefined. */
+const NOT_PLAIN: unique symbol = Symbol('not the plain case')
+
+function need<T>(v: T | undefined): T {
+  if (v === undefined) throw NOT_PLAIN
+  return v
+}
+
+function build(raw: Raw, at: number, stamp: Stamp, limits: DecodeLimits): InputEvent | undefined {
   switch (raw['type']) {
     case 'mqtt.connect':
       return connect(raw, at, limits)
@@ -133,137 +148,93 @@ export function decodeFast(raw: Raw, at: number, stamp: Stamp, limits: DecodeLim
 }
 
 // One builder per type. Fields are read in the order the checked path reads
-// them, and the event's properties are in the order it builds them.
+// them, and the event's properties are in the order it builds them. A field
+// that is not the plain case throws out of the builder (`need`), before
+// anything is built or a message id is taken.
 
-function connect(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const connectionId = text(raw['connectionId'])
-  if (connectionId === undefined) return undefined
-  const username = optText(raw['username'])
-  if (username === undefined) return undefined
-  const cleanStart = flag(raw['cleanStart'], true)
-  if (cleanStart === undefined) return undefined
-  const version = protocolVersion(raw['protocolVersion'])
-  if (version === undefined) return undefined
+function connect(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const connectionId = need(text(raw['connectionId']))
+  const username = need(optText(raw['username']))
+  const cleanStart = need(flag(raw['cleanStart'], true))
+  const version = need(protocolVersion(raw['protocolVersion']))
   return { type: 'mqtt.connect', at, clientId: id, connectionId, username, cleanStart, protocolVersion: version }
 }
 
-function disconnect(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const connectionId = text(raw['connectionId'])
-  if (connectionId === undefined) return undefined
-  const reason = optText(raw['reason'])
-  if (reason === undefined) return undefined
+function disconnect(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const connectionId = need(text(raw['connectionId']))
+  const reason = need(optText(raw['reason']))
   return { type: 'mqtt.disconnect', at, clientId: id, connectionId, reason: reason ?? 'normal' }
 }
 
-function subscribe(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const filter = topicFilter(raw['filter'])
-  if (filter === undefined) return undefined
-  const q = qos(raw['qos'])
-  if (q === undefined) return undefined
-  const opts = options(raw['options'])
-  if (opts === undefined) return undefined
-  const resubscribe = flag(raw['resubscribe'], false)
-  if (resubscribe === undefined) return undefined
+function subscribe(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const filter = need(topicFilter(raw['filter']))
+  const q = need(qos(raw['qos']))
+  const opts = need(options(raw['options']))
+  const resubscribe = need(flag(raw['resubscribe'], false))
   return { type: 'mqtt.subscribe', at, clientId: id, filter, qos: q, options: opts, resubscribe }
 }
 
-function unsubscribe(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const filter = topicFilter(raw['filter'])
-  if (filter === undefined) return undefined
+function unsubscribe(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const filter = need(topicFilter(raw['filter']))
   return { type: 'mqtt.unsubscribe', at, clientId: id, filter }
 }
 
-function publish(raw: Raw, at: number, stamp: Stamp, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const topic = topicName(raw['topic'])
-  if (topic === undefined) return undefined
-  const body = payload(raw['payload'], limits)
-  if (body === undefined) return undefined
-  const q = qos(raw['qos'])
-  if (q === undefined) return undefined
-  const retain = flag(raw['retain'], false)
-  if (retain === undefined) return undefined
-  const expiryIntervalSec = optInt(raw['expiryIntervalSec'], 0, 0xffffffff)
-  if (expiryIntervalSec === undefined) return undefined
+function publish(raw: Raw, at: number, stamp: Stamp, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const topic = need(topicName(raw['topic']))
+  const body = need(payload(raw['payload'], limits))
+  const q = need(qos(raw['qos']))
+  const retain = need(flag(raw['retain'], false))
+  const expiryIntervalSec = need(optInt(raw['expiryIntervalSec'], 0, 0xffffffff))
   // Everything is valid: only now take a message id, as the checked path does.
   return { type: 'mqtt.publish', at, msgId: stamp.nextId(at), clientId: id, topic, payload: body, qos: q, retain, expiryIntervalSec }
 }
 
-function ack(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const topic = topicName(raw['topic'])
-  if (topic === undefined) return undefined
-  const packetId = optInt(raw['packetId'], 1, 65535)
-  if (packetId === undefined) return undefined
-  const msgId = optText(raw['msgId'])
-  if (msgId === undefined) return undefined
+function ack(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const topic = need(topicName(raw['topic']))
+  const packetId = need(optInt(raw['packetId'], 1, 65535))
+  const msgId = need(optText(raw['msgId']))
   return { type: 'mqtt.ack', at, clientId: id, topic, packetId, msgId: msgId === '' ? null : msgId }
 }
 
-function sessionSubscribe(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const filter = topicFilter(raw['filter'])
-  if (filter === undefined) return undefined
-  const q = qos(raw['qos'])
-  if (q === undefined) return undefined
-  const opts = options(raw['options'])
-  if (opts === undefined) return undefined
-  const stored = text(raw['stored'])
-  if (stored === undefined) return undefined
+function sessionSubscribe(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const filter = need(topicFilter(raw['filter']))
+  const q = need(qos(raw['qos']))
+  const opts = need(options(raw['options']))
+  const stored = need(text(raw['stored']))
   return { type: 'session.subscribe', at, clientId: id, filter, qos: q, options: opts, stored }
 }
 
-function sessionRetain(raw: Raw, at: number, stamp: Stamp, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const topic = topicName(raw['topic'])
-  if (topic === undefined) return undefined
-  const body = payload(raw['payload'], limits)
-  if (body === undefined) return undefined
-  const q = qos(raw['qos'])
-  if (q === undefined) return undefined
-  const packet = text(raw['packet'])
-  if (packet === undefined) return undefined
+function sessionRetain(raw: Raw, at: number, stamp: Stamp, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const topic = need(topicName(raw['topic']))
+  const body = need(payload(raw['payload'], limits))
+  const q = need(qos(raw['qos']))
+  const packet = need(text(raw['packet']))
   return { type: 'session.retain', at, msgId: stamp.nextId(at), clientId: id, topic, payload: body, qos: q, packet }
 }
 
-function packetPut(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const b = box(raw['box'])
-  if (b === undefined) return undefined
-  const packetKey = text(raw['id'])
-  if (packetKey === undefined) return undefined
-  const o = order(raw['order'])
-  if (o === undefined) return undefined
-  const messageId = optInt(raw['messageId'], 0, 65535)
-  if (messageId === undefined) return undefined
-  const brokerId = optText(raw['brokerId'])
-  if (brokerId === undefined) return undefined
-  const packet = text(raw['packet'])
-  if (packet === undefined) return undefined
+function packetPut(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const b = need(box(raw['box']))
+  const packetKey = need(text(raw['id']))
+  const o = need(order(raw['order']))
+  const messageId = need(optInt(raw['messageId'], 0, 65535))
+  const brokerId = need(optText(raw['brokerId']))
+  const packet = need(text(raw['packet']))
   return { type: 'session.packet.put', at, clientId: id, box: b, id: packetKey, order: o, messageId, brokerId, packet }
 }
 
-function packetDelete(raw: Raw, at: number, limits: DecodeLimits): InputEvent | undefined {
-  const id = clientId(raw['clientId'], limits)
-  if (id === undefined) return undefined
-  const b = box(raw['box'])
-  if (b === undefined) return undefined
-  const packetKey = text(raw['id'])
-  if (packetKey === undefined) return undefined
-  const messageId = optInt(raw['messageId'], 0, 65535)
-  if (messageId === undefined) return undefined
+function packetDelete(raw: Raw, at: number, limits: DecodeLimits): InputEvent {
+  const id = need(clientId(raw['clientId'], limits))
+  const b = need(box(raw['box']))
+  const packetKey = need(text(raw['id']))
+  const messageId = need(optInt(raw['messageId'], 0, 65535))
   return { type: 'session.packet.delete', at, clientId: id, box: b, id: packetKey, messageId }
 }
