@@ -81,12 +81,16 @@ export class SessionActors {
     if (snapshot.status === 'error') {
       // A failing step is a bug. A root actor would report it as an uncaught
       // error; a child reports to its parent, which has no use for it, so it
-      // is reported here the same way.
+      // is reported here the same way. The failed actor accepts nothing more:
+      // it is dropped, and the client's next input gets a new one, from the
+      // seq it had reached when passivation keeps seqs.
       this.actors.delete(clientId)
+      this.passivation?.asleep(clientId, snapshot.context.seq)
       const err: unknown = snapshot.error
       setTimeout(() => {
         throw err
       })
+      return out
     }
     const p = this.passivation
     if (p) {
