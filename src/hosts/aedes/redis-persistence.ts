@@ -4,7 +4,9 @@
  * same session actors as everything else (session.* inputs), goes through
  * the same log and projections, and lands in the same Redis keys; every call
  * that reads is a query on those keys. There is no second storage layer, and
- * nothing is loaded into memory at startup: subscriptionsByTopic asks Redis.
+ * nothing is loaded into memory at startup: subscriptionsByTopic asks Redis,
+ * and keeps the answers of the topics it was asked about (a bounded cache)
+ * until a subscription changes on any broker sharing the store.
  *
  * A call resolves once Redis holds what it changed (the engine acknowledges
  * an input when its batch is applied, or logged while Redis is away), so a
@@ -23,6 +25,8 @@ import {
 } from '../../queries/session-store.query.js'
 import { packetToJson } from '../../util/packet-json.js'
 import { BROKER_CLIENT_ID } from './adapter.js'
+import { isNoticeBus, SubscriptionChanges } from './subscription-changes.js'
+import { TopicCache } from './topic-cache.js'
 
 type AnyPacket = Record<string, unknown>
 // aedes-packet is CommonJS whose typings do not describe the constructor it exports.
@@ -43,6 +47,14 @@ export interface AedesPersistenceOptions extends Omit<EngineOptions, 'node'> {
    * checks it).
    */
   readonly seedBrokerCounter?: boolean
+  /**
+   * How many topics' subscriptionsByTopic answers to keep in memory (default
+   * 10,000; 0 or false: ask Redis every time). Kept only while the broker
+   * can tell the others about subscription changes (Aedes' publish and
+   * subscribe, shared between brokers with mqemitter-redis): every change
+   * made through this persistence clears the answers of every broker.
+   */
+  readonly subscriptionCache?: number | false
 }
 
 /** A call the engine refused: the input it made was not valid (e.g. a topic with a wildcard). */
@@ -69,10 +81,14 @@ export class RedisPersistence {
   // Queue order of outgoing packets: the time of the enqueue, then a counter, so
   // it survives restarts and replays (it is in the event).
   private lastOrder = 0
+  /** subscriptionsByTopic's answers, while `changes` tells every broker when they go stale. */
+  private readonly byTopic: TopicCache<ReadonlyArray<Readonly<Sub>>>
+  private changes: SubscriptionChanges | null = null
 
   constructor(private readonly options: AedesPersistenceOptions = {}) {
     this.engine = options.engine ?? null
     this.ownsEngine = options.engine === undefined
+    this.byTopic = new TopicCache(options.subscriptionCache === false ? 0 : (options.subscriptionCache ?? 10_000))
   }
 
   /** Called by Aedes with itself; starts the engine (on the broker's id as its node) unless one was given. */
@@ -85,6 +101,12 @@ export class RedisPersistence {
       this.engine = createEngine({ ...rest, node: broker.id })
     }
     await this.engine.ready
+    if (this.byTopic.capacity > 0 && isNoticeBus(broker)) {
+      const logger = this.engine.logger
+      this.changes = new SubscriptionChanges(broker, broker.id, () => this.byTopic.invalidate(), (err) =>
+        logger.warn({ err: err.message }, 'could not tell the other brokers that subscriptions changed'))
+      await this.changes.start()
+    }
   }
 
   private get e(): Engine {
@@ -133,6 +155,8 @@ export class RedisPersistence {
   // --- subscriptions ----------------------------------------------------
 
   async addSubscriptions(client: Client, subs: readonly Sub[]): Promise<void> {
+    if (subs.length === 0) return
+    this.byTopic.invalidate()
     // In order, so a later subscription to the same filter replaces an earlier one.
     for (const sub of subs) {
       const { clientId: _owner, ...stored } = sub
@@ -145,10 +169,25 @@ export class RedisPersistence {
         stored: packetToJson(stored),
       })
     }
+    await this.subscriptionsChanged()
   }
 
   async removeSubscriptions(client: Client, topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return
+    this.byTopic.invalidate()
     for (const filter of topics) await this.submit({ type: 'mqtt.unsubscribe', clientId: client.id, filter })
+    await this.subscriptionsChanged()
+  }
+
+  /**
+   * After a change is in Redis: drop the answers read before it or while it
+   * was being written (the invalidation before the write covers reads that
+   * started earlier, this one those that started during it), and tell the
+   * other brokers.
+   */
+  private async subscriptionsChanged(): Promise<void> {
+    this.byTopic.invalidate()
+    await this.changes?.announce()
   }
 
   async cleanSubscriptions(client: Client): Promise<void> {
@@ -161,7 +200,13 @@ export class RedisPersistence {
   }
 
   async subscriptionsByTopic(topic: string): Promise<Sub[]> {
-    return (await sessionSubscriptionsByTopic(this.e.redis, this.e.keys, topic)) as unknown as Sub[]
+    if (this.changes === null) return (await sessionSubscriptionsByTopic(this.e.redis, this.e.keys, topic)) as unknown as Sub[]
+    const kept = this.byTopic.get(topic)
+    if (kept !== undefined) return kept.map((s) => ({ ...s }))
+    const epoch = this.byTopic.epoch
+    const subs = (await sessionSubscriptionsByTopic(this.e.redis, this.e.keys, topic)) as unknown as Sub[]
+    this.byTopic.set(topic, subs.map((s) => ({ ...s })), epoch)
+    return subs
   }
 
   async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
@@ -329,6 +374,8 @@ export class RedisPersistence {
   async destroy(): Promise<void> {
     if (this.destroyed) throw new Error('destroyed called twice!')
     this.destroyed = true
+    await this.changes?.stop()
+    this.changes = null
     if (this.ownsEngine && this.engine !== null) await this.engine.close()
   }
 
