@@ -48,11 +48,12 @@ export interface AedesPersistenceOptions extends Omit<EngineOptions, 'node'> {
    */
   readonly seedBrokerCounter?: boolean
   /**
-   * How many topics' subscriptionsByTopic answers to keep in memory (default
-   * 10,000; 0 or false: ask Redis every time). Kept only while the broker
-   * can tell the others about subscription changes (Aedes' publish and
-   * subscribe, shared between brokers with mqemitter-redis): every change
-   * made through this persistence clears the answers of every broker.
+   * How many subscriptions subscriptionsByTopic's answers may hold in memory
+   * in all (default 100,000; 0 or false: ask Redis every time). An answer
+   * holding more than a tenth of that is not kept. Kept only while the
+   * broker can tell the others about subscription changes (Aedes' publish
+   * and subscribe, shared between brokers with mqemitter-redis): every
+   * change made through this persistence clears the answers of every broker.
    */
   readonly subscriptionCache?: number | false
 }
@@ -88,7 +89,7 @@ export class RedisPersistence {
   constructor(private readonly options: AedesPersistenceOptions = {}) {
     this.engine = options.engine ?? null
     this.ownsEngine = options.engine === undefined
-    this.byTopic = new TopicCache(options.subscriptionCache === false ? 0 : (options.subscriptionCache ?? 10_000))
+    this.byTopic = new TopicCache(options.subscriptionCache === false ? 0 : (options.subscriptionCache ?? 100_000))
   }
 
   /** Called by Aedes with itself; starts the engine (on the broker's id as its node) unless one was given. */
@@ -205,7 +206,7 @@ export class RedisPersistence {
     if (kept !== undefined) return kept.map((s) => ({ ...s }))
     const epoch = this.byTopic.epoch
     const subs = (await sessionSubscriptionsByTopic(this.e.redis, this.e.keys, topic)) as unknown as Sub[]
-    this.byTopic.set(topic, subs.map((s) => ({ ...s })), epoch)
+    this.byTopic.set(topic, subs.map((s) => ({ ...s })), epoch, subs.length)
     return subs
   }
 
