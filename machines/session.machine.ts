@@ -243,8 +243,8 @@ export const sessionMachine = setup({
      * Every accepted input runs these two actions, in this order:
      * `emitDecided` emits what `decide` returns, stamped, as one emitted
      * event; `record` then updates the bookkeeping and seq. Both read the
-     * context before this input (an emit does not change it); `record` calls
-     * the pure `decide` again only to count its events. Two plain actions cost
+     * context before this input (an emit does not change it); `record` counts
+     * the events `decide` gave `emitDecided` (decideOnce). Two plain actions cost
      * about a quarter less than one enqueueActions per step (bench/README.md):
      * this is the engine's hottest path.
      */
