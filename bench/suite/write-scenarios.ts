@@ -95,14 +95,17 @@ export function subscribeChurnInputs(n: number, clients: number, tag: string): I
   )
 }
 
-export async function connectChurn(ctx: BenchContext, size: WriteSize, include: ReadonlySet<ContenderName>): Promise<ScenarioResult> {
+/** A churn's ops: at least one full round over every client, and warm-up rounds over up to 1,000 other clients; with their writes. */
+function churnOpLists(ctx: BenchContext, size: WriteSize, make: (n: number, clients: number, tag: string) => Input[]) {
   const ops = churnOps(size)
   const warmClients = Math.min(size.clients, 1000)
-  const make = connectChurnInputs
   const measured = make(ops, size.clients, '')
   const warm = make(2 * warmClients, warmClients, 'w')
-  const m = deriveWrites(measured, ctx.keys)
-  const w = deriveWrites(warm, ctx.keys)
+  return { ops, warmClients, measured, warm, m: deriveWrites(measured, ctx.keys), w: deriveWrites(warm, ctx.keys) }
+}
+
+export async function connectChurn(ctx: BenchContext, size: WriteSize, include: ReadonlySet<ContenderName>): Promise<ScenarioResult> {
+  const { ops, measured, warm, m, w } = churnOpLists(ctx, size, connectChurnInputs)
   const r = await runEach(ctx, 'connect-churn', {
     limit: limitContender(ctx, m, w),
     ioredis: ioredisContender(ctx, m, w),
@@ -115,14 +118,7 @@ export async function connectChurn(ctx: BenchContext, size: WriteSize, include: 
 }
 
 export async function subscribeChurn(ctx: BenchContext, size: WriteSize, include: ReadonlySet<ContenderName>): Promise<ScenarioResult> {
-  const ops = churnOps(size)
-  const warmClients = Math.min(size.clients, 1000)
-  const filter = ownFilter
-  const make = subscribeChurnInputs
-  const measured = make(ops, size.clients, '')
-  const warm = make(2 * warmClients, warmClients, 'w')
-  const m = deriveWrites(measured, ctx.keys)
-  const w = deriveWrites(warm, ctx.keys)
+  const { ops, warmClients, measured, warm, m, w } = churnOpLists(ctx, size, subscribeChurnInputs)
   const r = await runEach(ctx, 'subscribe-churn', {
     limit: limitContender(ctx, m, w),
     ioredis: ioredisContender(ctx, m, w),
@@ -131,8 +127,8 @@ export async function subscribeChurn(ctx: BenchContext, size: WriteSize, include
       const clientId = `${isWarm ? 'w' : ''}c${i % clients}`
       const client = { id: clientId }
       return Math.floor(i / clients) % 2 === 0
-        ? p.addSubscriptions(client, [{ topic: filter(clientId), qos: 1, rh: 0, rap: false, nl: false }])
-        : p.removeSubscriptions(client, [filter(clientId)])
+        ? p.addSubscriptions(client, [{ topic: ownFilter(clientId), qos: 1, rh: 0, rap: false, nl: false }])
+        : p.removeSubscriptions(client, [ownFilter(clientId)])
     }),
     engine: engineContender(ctx, measured, warm),
   }, include)

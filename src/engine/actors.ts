@@ -95,7 +95,7 @@ export class SessionActors {
     const p = this.passivation
     if (p) {
       const now = p.policy.clock()
-      p.touched(clientId, restorableSeq(actor.getSnapshot()) !== null, now)
+      p.touched(clientId, restorableSeq(snapshot) !== null, now)
       this.passivateDue(p, now, p.policy.maxPerStep)
     }
     return out

@@ -10,7 +10,7 @@
  * while the engine's connection is not ready nothing is read (its client
  * would queue the reads until Redis is back).
  */
-import type { Engine } from '../engine/engine.js'
+import type { Engine, EngineStats } from '../engine/engine.js'
 import type { EngineMetrics, LatencyWindow } from './metrics.js'
 import { logSizeReader } from './log-size.js'
 import { readBacklog, readHash, topCounts, within, type Backlog } from './redis-read.js'
@@ -68,21 +68,10 @@ export interface Sample extends Rates {
   readonly online: number | null
 }
 
-export interface EngineHealth {
-  readonly accepted: number
+/** The engine's own counters (EngineStats), with the rejections as a plain record and their total, and the log's and Redis' state. */
+export interface EngineHealth extends Omit<EngineStats, 'rejected'> {
   readonly rejected: Readonly<Record<string, number>>
   readonly rejectedTotal: number
-  readonly domainEvents: number
-  readonly batches: number
-  readonly redisCommands: number
-  readonly redisCommandErrors: number
-  /** Events accepted but not yet in Redis (projection lag). */
-  readonly inFlight: number
-  readonly actors: number
-  /** Idle offline sessions kept as their sequence number only. */
-  readonly passivated: number
-  readonly ruleCommands: number
-  readonly ruleCommandErrors: number
   /** Null without an event log. */
   readonly log: {
     readonly position: number
@@ -217,18 +206,9 @@ export function createSnapshotSource(opts: SnapshotOptions): SnapshotSource {
     const position = metrics.logPosition()
     const checkpoint = metrics.appliedPosition()
     return {
-      accepted: s.accepted,
+      ...s,
       rejected,
       rejectedTotal: Object.values(rejected).reduce((a, b) => a + b, 0),
-      domainEvents: s.domainEvents,
-      batches: s.batches,
-      redisCommands: s.redisCommands,
-      redisCommandErrors: s.redisCommandErrors,
-      inFlight: s.inFlight,
-      actors: s.actors,
-      passivated: s.passivated,
-      ruleCommands: s.ruleCommands,
-      ruleCommandErrors: s.ruleCommandErrors,
       log: logBytes ? { position, checkpoint, lag: Math.max(0, position - checkpoint), bytes: await logBytes() } : null,
       redisLatency: metrics.latency(),
     }

@@ -188,43 +188,35 @@ const MAX_STORES_PER_CALL = 1000
  * write is kept. A lone call stays a storeMessage call.
  */
 class StoreRun {
-  /** The last storeMessage planned, while it is still the last command of `out`. */
-  private single: { readonly at: number; readonly write: ScriptWrite } | null = null
-  /** The storeMessages call being filled, while it is still the last command of `out`. */
-  private batch: { readonly at: number; readonly command: RespArg[]; count: number } | null = null
+  /**
+   * The last storeMessage planned, while its command is still the last of
+   * `out`: at first its own call (`command` null), from the second message on
+   * the storeMessages call that replaced it.
+   */
+  private run: { readonly at: number; readonly first: ScriptWrite; command: RespArg[] | null; count: number } | null = null
 
   /** Plan `w` (a storeMessage write) into `out`; false when it must go as a call of its own. */
   add(out: Command[], w: ScriptWrite): boolean {
-    const [seq, , , topics, expiry] = w.keys
-    const last = out.length - 1
-    if (this.batch !== null && this.batch.at === last && this.batch.count < MAX_STORES_PER_CALL && sameIndexes(this.batch.command, seq, topics, expiry)) {
-      pushMessage(this.batch.command, w)
-      this.batch.count++
-      return true
+    const r = this.run
+    if (r === null || r.at !== out.length - 1 || r.count >= MAX_STORES_PER_CALL || !sameIndexes(r.first, w)) {
+      this.run = { at: out.length, first: w, command: null, count: 1 }
+      return false
     }
-    this.batch = null
-    if (this.single !== null && this.single.at === last && sameIndexes(storesHead(this.single.write), seq, topics, expiry)) {
-      const command = storesHead(this.single.write)
-      pushMessage(command, this.single.write)
-      pushMessage(command, w)
-      out[last] = command
-      this.batch = { at: last, command, count: 2 }
-      this.single = null
-      return true
+    if (r.command === null) {
+      const [seq, , , topics, expiry] = r.first.keys
+      r.command = ['EVALSHA', scriptDef('storeMessages').sha, 3, seq ?? '', topics ?? '', expiry ?? '']
+      pushMessage(r.command, r.first)
+      out[r.at] = r.command
     }
-    this.single = { at: out.length, write: w }
-    return false
+    pushMessage(r.command, w)
+    r.count++
+    return true
   }
 }
 
-/** EVALSHA storeMessages with its three index keys (from a storeMessage write's keys: seq, msg, topic index, topics, expiry). */
-function storesHead(w: ScriptWrite): RespArg[] {
-  const [seq, , , topics, expiry] = w.keys
-  return ['EVALSHA', scriptDef('storeMessages').sha, 3, seq ?? '', topics ?? '', expiry ?? '']
-}
-
-function sameIndexes(command: readonly RespArg[], seq: string | undefined, topics: string | undefined, expiry: string | undefined): boolean {
-  return command[3] === seq && command[4] === topics && command[5] === expiry
+/** The same three shared indexes (seq, topics, expiry: keys 0, 3 and 4 of a storeMessage write). */
+function sameIndexes(a: ScriptWrite, b: ScriptWrite): boolean {
+  return a.keys[0] === b.keys[0] && a.keys[3] === b.keys[3] && a.keys[4] === b.keys[4]
 }
 
 /** A message's 11 values: its hash key, its topic index key, then storeMessage's 9 arguments. */

@@ -157,7 +157,6 @@ export class RedisPersistence {
 
   async addSubscriptions(client: Client, subs: readonly Sub[]): Promise<void> {
     if (subs.length === 0) return
-    this.byTopic.invalidate()
     // In order, so a later subscription to the same filter replaces an earlier one.
     for (const sub of subs) {
       const { clientId: _owner, ...stored } = sub
@@ -175,16 +174,15 @@ export class RedisPersistence {
 
   async removeSubscriptions(client: Client, topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return
-    this.byTopic.invalidate()
     for (const filter of topics) await this.submit({ type: 'mqtt.unsubscribe', clientId: client.id, filter })
     await this.subscriptionsChanged()
   }
 
   /**
-   * After a change is in Redis: drop the answers read before it or while it
-   * was being written (the invalidation before the write covers reads that
-   * started earlier, this one those that started during it), and tell the
-   * other brokers.
+   * After a change is in Redis: drop the answers kept so far, and start a new
+   * epoch, so that an answer still being read (it began before the change was
+   * in) is not kept either; then tell the other brokers (our own notice,
+   * coming back, invalidates again, which costs nothing).
    */
   private async subscriptionsChanged(): Promise<void> {
     this.byTopic.invalidate()
