@@ -189,10 +189,34 @@ export function bookkeeping(context: SessionContext, event: InputEvent): Bookkee
   }
 }
 
-/** What a session actor emits: the domain events one input produced, in order (none when it changed nothing the engine records). */
+/**
+ * Several inputs of one client in one step, decided in order as if each had
+ * been sent alone. Only inputs that take no transition can be in a run:
+ * connects and disconnects change the state and are always sent alone.
+ * The engine sends a run when inputs of one client arrive together (a burst);
+ * one step instead of one per input is the difference (bench/step-costs.ts).
+ */
+export interface SessionRun {
+  readonly type: 'session.run'
+  readonly inputs: readonly RunInput[]
+}
+
+export type RunInput = Exclude<InputEvent, { type: 'mqtt.connect' | 'mqtt.disconnect' }>
+
+/** Can this input be part of a run? (It takes no transition.) */
+export function inRun(input: InputEvent): input is RunInput {
+  return input.type !== 'mqtt.connect' && input.type !== 'mqtt.disconnect'
+}
+
+/**
+ * What a session actor emits: the domain events one input produced, in order
+ * (none when it changed nothing the engine records). For a run, `sizes` says
+ * how many of them each input produced, in the run's order.
+ */
 export interface SessionDecided {
   readonly type: 'session.decided'
   readonly events: DomainEvent[]
+  readonly sizes?: readonly number[]
 }
 
 /**
@@ -229,12 +253,46 @@ export function record(context: SessionContext, event: InputEvent): Partial<Sess
   return n === 0 ? next : { ...next, seq: context.seq + n }
 }
 
+interface RunDecision {
+  readonly events: DomainEvent[]
+  readonly sizes: number[]
+  /** The context after the whole run (what `record` assigns). */
+  readonly next: Partial<SessionContext>
+}
+
+/** A run, decided input by input: each sees the context the ones before it left (as separate steps would). */
+function decideRun(context: SessionContext, run: SessionRun): RunDecision {
+  const events: DomainEvent[] = []
+  const sizes: number[] = new Array(run.inputs.length)
+  let ctx = context
+  for (let i = 0; i < run.inputs.length; i++) {
+    const input = run.inputs[i] as RunInput
+    const stamped = stamp(ctx, input)
+    for (const e of stamped) events.push(e)
+    sizes[i] = stamped.length
+    const changed = record(ctx, input)
+    if (changed.seq !== undefined || changed.active !== undefined || changed.fetchedQueue !== undefined || changed.connectionId !== undefined) ctx = { ...ctx, ...changed }
+  }
+  const { seq, active, fetchedQueue, connectionId } = ctx
+  return { events, sizes, next: ctx === context ? {} : { seq, active, fetchedQueue, connectionId } }
+}
+
+/** `decideRun`, remembering its last answer for the step's second action (as decideOnce does). */
+let lastRun: { context: SessionContext; run: SessionRun; decision: RunDecision } | null = null
+function decideRunOnce(context: SessionContext, run: SessionRun): RunDecision {
+  if (lastRun !== null && lastRun.context === context && lastRun.run === run) return lastRun.decision
+  const decision = decideRun(context, run)
+  lastRun = { context, run, decision }
+  return decision
+}
+
 const STEP = ['emitDecided', 'record'] as const
+const RUN = ['emitRun', 'recordRun'] as const
 
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
-    events: {} as InputEvent,
+    events: {} as InputEvent | SessionRun,
     input: {} as SessionInput,
     emitted: {} as SessionDecided,
   },
@@ -249,10 +307,20 @@ export const sessionMachine = setup({
      * this is the engine's hottest path.
      */
     emitDecided: emit(({ context, event }): SessionDecided => {
-      const events = stamp(context, event)
+      const events = stamp(context, event as InputEvent)
       return { type: 'session.decided', events }
     }),
-    record: assign(({ context, event }) => record(context, event)),
+    record: assign(({ context, event }) => record(context, event as InputEvent)),
+    /** A run's two actions: the same as a single input's, over the whole run (decideRunOnce). */
+    emitRun: emit(({ context, event }): SessionDecided => {
+      const { events, sizes } = decideRunOnce(context, event as SessionRun)
+      return { type: 'session.decided', events, sizes }
+    }),
+    recordRun: assign(({ context, event }) => {
+      const { next } = decideRunOnce(context, event as SessionRun)
+      lastRun = null
+      return next
+    }),
   },
   guards: {
     isCurrentConnection: ({ context, event }) => event.type === 'mqtt.disconnect' && event.connectionId === context.connectionId,
@@ -283,6 +351,7 @@ export const sessionMachine = setup({
     'session.retain': { actions: STEP },
     'session.packet.put': { actions: STEP },
     'session.packet.delete': { actions: STEP },
+    'session.run': { actions: RUN },
   },
   states: {
     offline: {

@@ -153,7 +153,6 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     }
     logger.info({ http: http.port }, `dashboard on http://${opts.host ?? 'localhost'}:${http.port}/ (Prometheus metrics on /metrics)`)
   }
-  logger.info({ port: broker.port, node: engine.node, prefix: engine.keys.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
   const host = opts.host === undefined || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
   const forget = writeServeAddress(opts.data, {
     pid: process.pid,
@@ -162,6 +161,8 @@ export async function serve(opts: ServeOptions, logger: Logger): Promise<Running
     // A URL the other commands can connect to: the one given or started, or a single default pool's.
     redis: explicit ?? (redisUrl.startsWith('redis://') ? (redisUrl.split(' ')[0] ?? '') : ''),
   })
+  // Said after serve.json is written: whoever waits for this line can read the file.
+  logger.info({ port: broker.port, node: engine.node, prefix: engine.keys.prefix, redis: redisUrl }, `MQTT broker listening on port ${broker.port}`)
   let stopping: Promise<void> | null = null
   return {
     port: broker.port,

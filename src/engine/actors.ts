@@ -1,7 +1,10 @@
 /**
  * The session actors: one XState actor per clientId, created on the client's
  * first event. `step` sends one input to its actor and returns, synchronously,
- * the domain events the actor emitted for it.
+ * the domain events the actor emitted for it. `stepAll` does the same for a
+ * burst of inputs: each client's inputs that take no transition, one after
+ * another, go to its actor as one run (one step), which decides them in order
+ * exactly as separate steps would.
  *
  * Passivation (src/engine/passivation.ts): an actor whose session is offline
  * and clean, idle for `idleMs` (or at once while live actors exceed
@@ -12,7 +15,7 @@
  * while no input arrives. Pass `false` to keep every actor until `stopAll`.
  */
 import { createActor, type Actor } from 'xstate'
-import { sessionMachine, type SessionDecided } from '../../machines/session.machine.js'
+import { inRun, sessionMachine, type RunInput, type SessionDecided, type SessionRun } from '../../machines/session.machine.js'
 import { supervisorLogic } from '../../machines/supervisor.logic.js'
 import type { DomainEvent, ObservedEvent } from '../events/domain.js'
 import type { InputEvent } from '../events/input.js'
@@ -28,10 +31,10 @@ export class SessionActors {
   /** The parent of every session actor: they share its actor system (machines/supervisor.logic.ts). */
   private readonly supervisor = createActor(supervisorLogic).start()
   /** What the actor being stepped emitted; null until it emits. */
-  private collected: DomainEvent[] | null = null
+  private collected: SessionDecided | null = null
   /** One listener shared by every actor (not a closure per actor). */
   private readonly collect = (e: SessionDecided): void => {
-    this.collected = e.events
+    this.collected = e
   }
   private readonly passivation: PassivationState | null
   private passivationCount = 0
@@ -70,12 +73,76 @@ export class SessionActors {
 
   /** Feed one input to its client's actor and return what the actor emitted. */
   step(input: InputEvent): DomainEvent[] {
-    const clientId = input.clientId
+    return this.send(input.clientId, input)?.events ?? []
+  }
+
+  /**
+   * Feed a burst of inputs to their actors and return what each input
+   * produced, in the inputs' order. Per client the inputs are decided in
+   * arrival order; a client's consecutive inputs that take no transition
+   * go as one run. A run whose step fails is sent again input by input, so
+   * only a failing input is lost (and reported), as with `step`.
+   */
+  stepAll(inputs: readonly InputEvent[]): DomainEvent[][] {
+    const out: DomainEvent[][] = new Array(inputs.length)
+    if (inputs.length === 1) {
+      out[0] = this.step(inputs[0] as InputEvent)
+      return out
+    }
+    const byClient = new Map<string, number[]>()
+    for (let i = 0; i < inputs.length; i++) {
+      const clientId = (inputs[i] as InputEvent).clientId
+      const mine = byClient.get(clientId)
+      if (mine === undefined) byClient.set(clientId, [i])
+      else mine.push(i)
+    }
+    for (const [clientId, indexes] of byClient) {
+      let start = 0
+      while (start < indexes.length) {
+        let end = start
+        while (end < indexes.length && inRun(inputs[indexes[end] as number] as InputEvent)) end++
+        if (end - start >= 2) this.stepRun(clientId, inputs, indexes.slice(start, end), out)
+        else {
+          // A single input, or one that takes a transition: sent alone.
+          if (end === start) end++
+          const i = indexes[start] as number
+          out[i] = this.step(inputs[i] as InputEvent)
+        }
+        start = end
+      }
+    }
+    return out
+  }
+
+  private stepRun(clientId: string, inputs: readonly InputEvent[], indexes: readonly number[], out: DomainEvent[][]): void {
+    const run: SessionRun = { type: 'session.run', inputs: indexes.map((i) => inputs[i] as RunInput) }
+    const decided = this.send(clientId, run, false)
+    if (decided === undefined) {
+      // The run failed (the actor is dropped): again one at a time, so only the failing input is lost.
+      for (const i of indexes) out[i] = this.step(inputs[i] as InputEvent)
+      return
+    }
+    const events = decided?.events ?? []
+    const sizes = decided?.sizes ?? []
+    let at = 0
+    for (let k = 0; k < indexes.length; k++) {
+      const n = sizes[k] ?? 0
+      out[indexes[k] as number] = events.slice(at, at + n)
+      at += n
+    }
+  }
+
+  /**
+   * One step of one actor. Returns what it emitted (null: nothing), or
+   * undefined when the step failed: the actor is then dropped, and the
+   * failure reported unless `report` is false.
+   */
+  private send(clientId: string, event: InputEvent | SessionRun, report = true): SessionDecided | null | undefined {
     const actor = this.actorFor(clientId)
     this.collected = null
-    actor.send(input)
+    actor.send(event)
     // An input the machine does not accept in its state (a stale disconnect) emits nothing.
-    const out = this.collected ?? []
+    const out = this.collected
     this.collected = null
     const snapshot = actor.getSnapshot()
     if (snapshot.status === 'error') {
@@ -87,10 +154,12 @@ export class SessionActors {
       this.actors.delete(clientId)
       this.passivation?.asleep(clientId, snapshot.context.seq)
       const err: unknown = snapshot.error
-      setTimeout(() => {
-        throw err
-      })
-      return out
+      if (report) {
+        setTimeout(() => {
+          throw err
+        })
+      }
+      return undefined
     }
     const p = this.passivation
     if (p) {

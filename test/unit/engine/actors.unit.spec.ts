@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SessionActors } from '../../../src/engine/actors.js'
 import type { DomainEvent } from '../../../src/events/domain.js'
 import type { InputEvent } from '../../../src/events/input.js'
@@ -86,6 +86,51 @@ describe('SessionActors', () => {
       actors.stopAll()
     }), { numRuns: 300 })
     expect(multiEventInputs).toBeGreaterThan(0) // inputs emitting two events were generated
+  })
+
+  it('stepAll decides a burst exactly as stepping its inputs one by one would: the same events, seqs and states', () => {
+    let runs = 0
+    fc.assert(fc.property(fc.array(fc.array(anyOp, { maxLength: 40 }), { maxLength: 6 }), (bursts) => {
+      const one = new SessionActors('n1')
+      const burst = new SessionActors('n1')
+      for (const inputs of bursts) {
+        const expected = inputs.map((i) => one.step(i))
+        expect(burst.stepAll(inputs)).toEqual(expected)
+        for (const c of clients) expect(burst.stateOf(c)).toBe(one.stateOf(c))
+        // A run: two inputs of one client in a row (counting only that client's inputs) that take no transition.
+        const last = new Map<string, boolean>()
+        for (const i of inputs) {
+          const batchable = i.type !== 'mqtt.connect' && i.type !== 'mqtt.disconnect'
+          if (batchable && last.get(i.clientId) === true) runs += 1
+          last.set(i.clientId, batchable)
+        }
+      }
+      one.stopAll()
+      burst.stopAll()
+    }), { numRuns: 300 })
+    expect(runs).toBeGreaterThan(0) // bursts holding runs were generated
+  })
+
+  it('stepAll sends a failing run again input by input: only the failing input is lost, and the seq goes on', () => {
+    vi.useFakeTimers()
+    try {
+      const actors = new SessionActors('n1')
+      // A retained publish without a payload: decide reads its length and throws.
+      const broken = { ...publish('c1', 't', Buffer.from('x'), true, 1000, { qos: 1 }), payload: undefined } as unknown as InputEvent
+      const out = actors.stepAll([subscribe('c1', 'a'), broken, subscribe('c1', 'b'), subscribe('c2', 'x')])
+      expect(out.map((events) => events.map((e) => [e.type, e.meta.clientId, e.meta.seq]))).toEqual([
+        [['SubscriptionAdded', 'c1', 1]],
+        [],
+        [['SubscriptionAdded', 'c1', 2]],
+        [['SubscriptionAdded', 'c2', 1]],
+      ])
+      // Reported once, for the failing input (not again for the run it was in).
+      expect(() => vi.runOnlyPendingTimers()).toThrow(TypeError)
+      expect(vi.getTimerCount()).toBe(0)
+      actors.stopAll()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('uses the offline rules it was constructed with', () => {
