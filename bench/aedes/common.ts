@@ -29,7 +29,7 @@ export interface BenchPersistence {
   destroy(): Promise<void>
 }
 
-export type ContenderName = 'peer' | 'ours' | 'ours+log'
+export type ContenderName = 'peer' | 'ours' | 'ours+log' | 'memory'
 
 export interface Contender {
   readonly name: ContenderName
@@ -50,6 +50,8 @@ const require = createRequire(import.meta.url)
 // as `persistence`: the async implementation behind aedes-persistence's
 // CallBackPersistence, whose calls without a callback return its promises.
 const peerFactory = require('aedes-persistence-redis') as (opts: object) => BenchPersistence
+// Aedes' default persistence: everything in the broker's memory, nothing written anywhere.
+const memoryFactory = require('aedes-persistence') as () => BenchPersistence
 
 export function contenders(redisPort: number): Contender[] {
   const logger = createLogger({ level: 'silent' })
@@ -79,6 +81,15 @@ export function contenders(redisPort: number): Contender[] {
       cleanup: () => {
         for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
       },
+    },
+    {
+      // Not a Redis persistence: the end-to-end run's ceiling. A persistence
+      // that writes nothing anywhere shows how fast the same broker and
+      // clients go when the persistence costs (almost) nothing.
+      name: 'memory',
+      label: "Aedes' memory persistence (no Redis)",
+      make: () => memoryFactory(),
+      cleanup: () => undefined,
     },
   ]
 }

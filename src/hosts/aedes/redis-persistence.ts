@@ -124,6 +124,17 @@ export class RedisPersistence {
     if (E.isLeft(r)) throw new PersistenceInputError(r.left)
   }
 
+  /**
+   * Several inputs, submitted at once: the engine takes them in this order
+   * (per client, order is kept) and they can share one actor step. Resolves
+   * when all are in; the first refused one rejects (the others still count).
+   */
+  private async submitAll(inputs: readonly Record<string, unknown>[]): Promise<void> {
+    if (inputs.length === 1) return this.submit(inputs[0] as Record<string, unknown>)
+    const results = await Promise.all(inputs.map((input) => this.e.submit(input)))
+    for (const r of results) if (E.isLeft(r)) throw new PersistenceInputError(r.left)
+  }
+
   private nextOrder(): number {
     const now = Date.now() * 1024
     this.lastOrder = Math.max(now, this.lastOrder + 1)
@@ -157,24 +168,25 @@ export class RedisPersistence {
 
   async addSubscriptions(client: Client, subs: readonly Sub[]): Promise<void> {
     if (subs.length === 0) return
-    // In order, so a later subscription to the same filter replaces an earlier one.
-    for (const sub of subs) {
+    // Submitted together; the engine keeps a client's inputs in order, so a later
+    // subscription to the same filter replaces an earlier one.
+    await this.submitAll(subs.map((sub) => {
       const { clientId: _owner, ...stored } = sub
-      await this.submit({
+      return {
         type: 'session.subscribe',
         clientId: client.id,
         filter: sub.topic,
         qos: sub.qos,
         options: { nl: sub.nl ?? false, rap: sub.rap ?? false, rh: sub.rh ?? 0 },
         stored: packetToJson(stored),
-      })
-    }
+      }
+    }))
     await this.subscriptionsChanged()
   }
 
   async removeSubscriptions(client: Client, topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return
-    for (const filter of topics) await this.submit({ type: 'mqtt.unsubscribe', clientId: client.id, filter })
+    await this.submitAll(topics.map((filter) => ({ type: 'mqtt.unsubscribe', clientId: client.id, filter })))
     await this.subscriptionsChanged()
   }
 
@@ -324,7 +336,8 @@ export class RedisPersistence {
   }
 
   async cleanIncoming(client: Client): Promise<void> {
-    for (const id of await incomingIds(this.e.redis, this.e.keys, client.id)) await this.deletePacket(client.id, 'incoming', id)
+    const ids = await incomingIds(this.e.redis, this.e.keys, client.id)
+    await this.submitAll(ids.map((id) => ({ type: 'session.packet.delete', clientId: client.id, box: 'incoming', id, messageId: null })))
   }
 
   // --- wills -------------------------------------------------------------

@@ -6,7 +6,7 @@
  * several brokers share one Redis), as aedes-persistence's broadcasting
  * persistences announce their subscription changes.
  *
- * `announce` resolves when its own notice has come back through the bus:
+ * `announce` resolves when its notice has come back through the bus:
  * with a shared bus the other brokers have been sent it by then. A notice
  * that does not come back within `echoTimeoutMs`, or cannot be sent, is
  * given up on (and reported): the change itself is in Redis already, and
@@ -33,6 +33,8 @@ export function isNoticeBus(broker: unknown): broker is NoticeBus {
 export class SubscriptionChanges {
   private readonly waiting = new Map<string, () => void>()
   private sent = 0
+  /** The notice the announce calls of the current burst wait for; null until one asks. */
+  private next: Promise<void> | null = null
   private readonly handler: Handler = (packet, cb) => {
     this.onChange()
     const nonce = Buffer.isBuffer(packet.payload) ? packet.payload.toString() : String(packet.payload ?? '')
@@ -64,7 +66,29 @@ export class SubscriptionChanges {
     return new Promise((resolve) => this.bus.unsubscribe(SUBSCRIPTIONS_CHANGED, this.handler, () => resolve()))
   }
 
+  /**
+   * Tell the other brokers. The calls of one burst (made before the next
+   * microtask) share one notice: it is sent after every one of them was
+   * made, so after each caller's change was in Redis.
+   */
   announce(): Promise<void> {
+    if (this.next === null) {
+      this.next = new Promise<void>((resolve) => {
+        queueMicrotask(() => {
+          this.next = null
+          void this.send().then(resolve)
+        })
+      })
+    }
+    return this.next
+  }
+
+  /** Notices sent, one per burst of announce calls. */
+  get notices(): number {
+    return this.sent
+  }
+
+  private send(): Promise<void> {
     const nonce = `${this.brokerId}:${++this.sent}`
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
