@@ -49,21 +49,26 @@ describe('serve on its embedded redis-server', () => {
   it('says where it listens in <data>/serve.json while it runs, so simulate and inspect find it', async () => {
     const data = tmp()
     const served = await startServe(['--data', data, '--node', 'where', '--http', '0'], envWithoutRedisUrl())
-    const address = JSON.parse(readFileSync(join(data, 'serve.json'), 'utf8')) as { mqtt: string; redis: string; http: string | null; pid: number }
-    expect(address.mqtt).toBe(`mqtt://127.0.0.1:${served.port}`)
-    expect(address.http).toBeNull()
-    expect(address.pid).toBe(served.child.pid)
-    const sim = await run(process.execPath, [CLI, 'simulate', '--data', data, '--clients', '2', '--duration', '2', '--interval', '200', '--subscribers', '0'], 20_000)
-    expect(sim.code).toBe(0)
-    expect(sim.stdout).toContain(`on ${address.mqtt}`)
-    const r = new Redis(address.redis, { maxRetriesPerRequest: 1 })
     try {
-      expect(await r.hget('mqtt:client:sim-0', 'state')).toBe('0')
+      const address = JSON.parse(readFileSync(join(data, 'serve.json'), 'utf8')) as { mqtt: string; redis: string; http: string | null; pid: number }
+      expect(address.mqtt).toBe(`mqtt://127.0.0.1:${served.port}`)
+      expect(address.http).toBeNull()
+      expect(address.pid).toBe(served.child.pid)
+      const sim = await run(process.execPath, [CLI, 'simulate', '--data', data, '--clients', '2', '--duration', '2', '--interval', '200', '--subscribers', '0'], 20_000)
+      expect(sim.code).toBe(0)
+      expect(sim.stdout).toContain(`on ${address.mqtt}`)
+      const r = new Redis(address.redis, { maxRetriesPerRequest: 1 })
+      try {
+        expect(await r.hget('mqtt:client:sim-0', 'state')).toBe('0')
+      } finally {
+        r.disconnect()
+      }
+      expect(await served.stop('SIGINT')).toBe(0)
+      expect(existsSync(join(data, 'serve.json'))).toBe(false)
     } finally {
-      r.disconnect()
+      // A failed expectation must not leave serve (and its redis-server) running.
+      if (served.child.exitCode === null && served.child.signalCode === null) await served.stop('SIGTERM')
     }
-    expect(await served.stop('SIGINT')).toBe(0)
-    expect(existsSync(join(data, 'serve.json'))).toBe(false)
   })
 
   it('starts redis-server under --data, says so in one line, keeps state across restarts, and stops it on exit', async () => {
