@@ -246,6 +246,8 @@ export class RedisPersistence {
   }
 
   async outgoingEnqueueCombi(subs: readonly Sub[], packet: AnyPacket): Promise<void> {
+    // Aedes calls this for every QoS 1/2 message, with the offline sessions it found: mostly none.
+    if (subs.length === 0) return
     const queued = new Packet(packet)
     const id = `${String(queued['brokerId'])}:${String(queued['brokerCounter'])}`
     const order = this.nextOrder()
