@@ -16,7 +16,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { createRequire } from 'node:module'
 import { Readable } from 'node:stream'
 import { createEngine } from '../../engine/engine.js'
-import type { Engine, EngineOptions } from '../../engine/engine-types.js'
+import type { Engine, EngineOptions, SubmitResult } from '../../engine/engine-types.js'
 import type { InputError } from '../../events/errors.js'
 import type { SessionBox } from '../../events/input.js'
 import {
@@ -64,6 +64,11 @@ export class PersistenceInputError extends Error {
   constructor(readonly input: InputError) {
     super(input.message)
   }
+}
+
+/** A refused input as the call's error. */
+function refused(r: SubmitResult): void {
+  if (E.isLeft(r)) throw new PersistenceInputError(r.left)
 }
 
 /** How many queued packets outgoingStream reads at a time (Aedes reads a stream 16 ahead). */
@@ -119,9 +124,8 @@ export class RedisPersistence {
     return this.broker?.id ?? this.e.node
   }
 
-  private async submit(input: Record<string, unknown>): Promise<void> {
-    const r = await this.e.submit(input)
-    if (E.isLeft(r)) throw new PersistenceInputError(r.left)
+  private submit(input: Record<string, unknown>): Promise<void> {
+    return this.e.submit(input).then(refused)
   }
 
   /**
@@ -131,8 +135,7 @@ export class RedisPersistence {
    */
   private async submitAll(inputs: readonly Record<string, unknown>[]): Promise<void> {
     if (inputs.length === 1) return this.submit(inputs[0] as Record<string, unknown>)
-    const results = await Promise.all(inputs.map((input) => this.e.submit(input)))
-    for (const r of results) if (E.isLeft(r)) throw new PersistenceInputError(r.left)
+    for (const r of await Promise.all(inputs.map((input) => this.e.submit(input)))) refused(r)
   }
 
   private nextOrder(): number {
@@ -251,7 +254,10 @@ export class RedisPersistence {
     const queued = new Packet(packet)
     const id = `${String(queued['brokerId'])}:${String(queued['brokerCounter'])}`
     const order = this.nextOrder()
-    await Promise.all(subs.map((s) => this.putPacket(s.clientId ?? '', 'outgoing', id, queued, { order })))
+    // One text for every session it is queued for.
+    const text = packetToJson(queued)
+    const put = (s: Sub): Record<string, unknown> => ({ type: 'session.packet.put', clientId: s.clientId ?? '', box: 'outgoing', id, packet: text, order, messageId: null, brokerId: null })
+    await this.submitAll(subs.map(put))
   }
 
   /**
