@@ -28,7 +28,7 @@ export interface EngineOptions {
   readonly clock?: () => number
   /** Accepted events not yet in Redis before `submit` waits. Default 10000. */
   readonly highWaterMark?: number
-  /** Most events per Redis round trip. Default 2000. */
+  /** Most inputs per append to the event log (one fsync with durability 'batch'). Default 2000. A Redis transaction carries about 250 of them, two in flight. */
   readonly maxBatch?: number
   readonly logger?: Logger
   /** Which topics are stored for clients that are away, and for how long. Default: queue/#, pubsub/#, 7200 s. */

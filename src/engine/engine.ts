@@ -15,7 +15,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { hostname } from 'node:os'
-import { BehaviorSubject, Subject, map, tap } from 'rxjs'
+import { BehaviorSubject, Subject, mergeMap, tap } from 'rxjs'
 import { decodeInput, DEFAULT_LIMITS, type DecodeLimits, type Stamp } from '../events/decode.js'
 import type { DomainEvent } from '../events/domain.js'
 import { EngineClosedError, type InputErrorCode } from '../events/errors.js'
@@ -24,7 +24,7 @@ import type { BrokerHost } from '../hosts/host.js'
 import type { EventLog } from '../log/event-log.js'
 import type { BatchInfo, Engine, EngineOptions, SubmitResult } from './engine-types.js'
 import { engineRedisOf, openBackend, toBackendConfig, type Backend } from './backend.js'
-import { createAppend, createApply, type Appended } from './commit.js'
+import { createAppend, createApply, splitAppended, type Appended } from './commit.js'
 import { watchRedis } from './redis-health.js'
 import { openAndCatchUp } from './startup.js'
 import { connectEngineRedis, enginePrefix } from '../redis/connect.js'
@@ -40,6 +40,13 @@ import { groupCommit } from './group-commit.js'
 import { react } from './reactions.js'
 
 export type { Engine, EngineOptions, EngineStats, SubmitOk, SubmitResult } from './engine-types.js'
+
+/**
+ * About how many inputs one Redis transaction carries: with two in flight, a
+ * burst of 1,000 stored publishes goes as four, and Redis runs one while Node
+ * builds the next (bench/README.md has the measurements that chose it).
+ */
+const APPLY_INPUTS = 250
 
 interface Envelope {
   readonly input: InputEvent
@@ -109,7 +116,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     readyError = err instanceof Error ? err : new Error(String(err))
     logger.error({ err: readyError.message }, 'the event log cannot be used')
   })
-  const commitDeps = { redis, keys, node, logger, counters, log: logOpened, logDir: options.log?.dir ?? null }
+  // Two Redis transactions in flight: Node builds and sends the next batch while Redis runs one
+  // (one connection, so Redis runs them in order; group-commit.ts says what a failure then does).
+  // A transaction holds about APPLY_INPUTS inputs: a large burst goes as several, small ones merge.
+  const applyWindow = 2
+  const commitDeps = { redis, keys, node, logger, counters, log: logOpened, logDir: options.log?.dir ?? null, pipelined: applyWindow > 1 }
   const append = createAppend<Decided>(commitDeps)
   const apply = createApply<Decided>(commitDeps)
   // Metrics (options.onBatch, src/http): each batch's size and time, in the log and in Redis; a failing hook never fails a batch.
@@ -128,13 +139,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (last > 0) report({ stage: 'log', events: eventsIn(batch), commands: 0, position: last, ms: performance.now() - t0 })
     return last
   }
-  const applyStep: (units: readonly Appended<Decided>[]) => Promise<void> = !onBatch ? apply : async (units) => {
+  const applyStep: (units: readonly Appended<Decided>[]) => Promise<unknown> = !onBatch ? apply : async (units) => {
     const t0 = performance.now()
-    const b0 = counters.batches
-    const c0 = counters.redisCommands
-    await apply(units)
-    if (counters.batches === b0) return // nothing was sent
-    report({ stage: 'redis', events: units.reduce((n, u) => n + eventsIn(u.batch), 0), commands: counters.redisCommands - c0, position: units.reduce((p, u) => Math.max(p, u.last), 0), ms: performance.now() - t0 })
+    const commands = await apply(units)
+    if (commands === null) return // nothing was sent
+    report({ stage: 'redis', events: units.reduce((n, u) => n + eventsIn(u.batch), 0), commands, position: units.reduce((p, u) => Math.max(p, u.last), 0), ms: performance.now() - t0 })
   }
 
   /** Tell the host its event is safe: in Redis, or (while Redis is away) in the log. */
@@ -206,10 +215,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
           retryDelayMs: 200,
           onRetry: (err, attempt) => logger.error({ err: String(err), attempt }, 'appending a batch to the event log failed; retrying'),
         }),
-        map(({ batch, result }): Appended<Decided> => ({ batch, last: result })),
+        mergeMap(({ batch, result }) => splitAppended<Decided>({ batch, last: result }, APPLY_INPUTS)),
         tap(onAppended),
         groupCommit(applyStep, {
           maxBatch: 8,
+          window: applyWindow,
+          weight: (u) => u.batch.length,
+          maxWeight: APPLY_INPUTS,
           retryDelayMs: 200,
           onRetry: (err, attempt) => {
             redisHealth.failed()

@@ -208,3 +208,141 @@ describe('groupCommit guards', () => {
     expect(batches.map((b) => [...b.batch])).toEqual([[1, 2]])
   })
 })
+
+describe('groupCommit with a window of batches in flight', () => {
+  // maxBatch 2: a batch of two is full, so it may start beside one in flight.
+  function windowed(window: number, maxBatch = 2) {
+    const source = new Subject<number>()
+    const { calls, commit } = controlledCommit<number>()
+    const out: Array<Committed<number, string>> = []
+    const retries: Array<[unknown, number]> = []
+    source.pipe(groupCommit(commit, { maxBatch, window, retryDelayMs: 5, onRetry: (e, n) => void retries.push([e, n]) })).subscribe({ next: (c) => out.push(c) })
+    return { source, calls, out, retries }
+  }
+
+  it('sends the next batch while one is in flight, and emits them in order whichever finishes first (a batch holds its place until emitted)', async () => {
+    const h = windowed(2)
+    h.source.next(1)
+    await ticks()
+    h.source.next(2)
+    h.source.next(3)
+    await ticks()
+    h.source.next(4)
+    await ticks()
+    // Two in flight; 4 waits for room.
+    expect(h.calls.map((c) => c.batch)).toEqual([[1], [2, 3]])
+    h.calls[1]!.resolve('r2')
+    await ticks()
+    expect(h.out).toEqual([]) // [2, 3] waits for [1], and holds its place in the window until then
+    expect(h.calls.map((c) => c.batch)).toEqual([[1], [2, 3]])
+    h.calls[0]!.resolve('r1')
+    await ticks()
+    expect(h.out).toEqual([{ batch: [1], result: 'r1' }, { batch: [2, 3], result: 'r2' }])
+    expect(h.calls.map((c) => c.batch)).toEqual([[1], [2, 3], [4]])
+  })
+
+  it('after a failure, waits for the batches in flight, then commits the failed one and every later one again, in order, before anything new', async () => {
+    vi.useFakeTimers()
+    const h = windowed(2, 1)
+    h.source.next(1)
+    await ticks()
+    h.source.next(2)
+    await ticks()
+    expect(h.calls.map((c) => c.batch)).toEqual([[1], [2]])
+    h.calls[0]!.reject(new Error('lost'))
+    await ticks()
+    h.source.next(3) // arrives during the failure: not sent until the recovery is done
+    await ticks()
+    expect(h.calls).toHaveLength(2) // [2] is still in flight: nothing is redone yet
+    h.calls[1]!.resolve('r2-first') // it succeeded, but it ran after a batch that failed
+    await ticks()
+    expect(h.retries.map(([e, n]) => [(e as Error).message, n])).toEqual([['lost', 1]])
+    await vi.advanceTimersByTimeAsync(5)
+    expect(h.calls.map((c) => c.batch)).toEqual([[1], [2], [1]])
+    h.calls[2]!.resolve('r1')
+    await ticks()
+    expect(h.calls.map((c) => c.batch)).toEqual([[1], [2], [1], [2]])
+    h.calls[3]!.resolve('r2')
+    await ticks()
+    expect(h.out).toEqual([{ batch: [1], result: 'r1' }, { batch: [2], result: 'r2' }])
+    expect(h.calls.map((c) => c.batch)).toEqual([[1], [2], [1], [2], [3]])
+  })
+
+  it('property: over a connection that runs commits in call order and fails some (before or after writing), the store ends as the items written one by one', async () => {
+    type Outcome = 'ok' | 'failBefore' | 'failAfter'
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.array(fc.nat(3), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.constantFrom<Outcome>('ok', 'ok', 'failBefore', 'failAfter'), { maxLength: 12 }),
+      async (window, maxBatch, bursts, outcomes) => {
+        // Items are [key, seq]; the store keeps the last seq written per key.
+        const store = new Map<number, number>()
+        let calls = 0
+        let connection: Promise<unknown> = Promise.resolve()
+        const commit = (batch: readonly (readonly [number, number])[]): Promise<number> => {
+          const outcome = outcomes[calls++] ?? 'ok'
+          const done = connection.then(async () => {
+            await Promise.resolve()
+            if (outcome === 'failBefore') throw new Error('refused')
+            for (const [k, seq] of batch) store.set(k, seq)
+            if (outcome === 'failAfter') throw new Error('reply lost')
+            return batch.length
+          })
+          connection = done.catch(() => undefined)
+          return done
+        }
+        const source = new Subject<readonly [number, number]>()
+        const out: Array<readonly [number, number]> = []
+        let completed = false
+        source.pipe(groupCommit(commit, { maxBatch, window, retryDelayMs: 0 })).subscribe({
+          next: (c) => out.push(...c.batch),
+          complete: () => (completed = true),
+        })
+        const input: Array<readonly [number, number]> = []
+        const model = new Map<number, number>()
+        for (const burst of bursts) {
+          for (const k of burst) {
+            const item = [k, input.length] as const
+            input.push(item)
+            model.set(k, item[1])
+            source.next(item)
+          }
+          await ticks(3)
+        }
+        source.complete()
+        for (let guard = 0; !completed && guard < 500; guard++) await new Promise((r) => setTimeout(r, 0))
+        expect(completed).toBe(true)
+        expect(out).toEqual(input)
+        expect(store).toEqual(model)
+      },
+    ), { numRuns: 200 })
+  })
+})
+
+describe('groupCommit by weight', () => {
+  it('puts at most maxWeight in a batch (an item heavier than that alone), and starts a second batch beside one in flight only once a full one waits', async () => {
+    const source = new Subject<number>()
+    const { calls, commit } = controlledCommit<number>()
+    source.pipe(groupCommit(commit, { maxBatch: 100, window: 2, weight: (n) => n, maxWeight: 10 })).subscribe()
+    source.next(4)
+    source.next(4)
+    source.next(4)
+    source.next(20)
+    source.next(1)
+    await ticks()
+    // [4, 4] (12 would be over 10), then beside it [4], full since 20 would not fit; two in flight.
+    expect(calls.map((c) => c.batch)).toEqual([[4, 4], [4]])
+    calls[0]!.resolve('a')
+    await ticks()
+    // [20] alone (heavier than 10) is full: it goes beside [4].
+    expect(calls.map((c) => c.batch)).toEqual([[4, 4], [4], [20]])
+    calls[1]!.resolve('b')
+    await ticks()
+    // [1] is all that waits and is not full: not beside [20].
+    expect(calls.map((c) => c.batch)).toEqual([[4, 4], [4], [20]])
+    calls[2]!.resolve('c')
+    await ticks()
+    expect(calls.map((c) => c.batch)).toEqual([[4, 4], [4], [20], [1]])
+  })
+})
