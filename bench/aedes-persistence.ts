@@ -7,11 +7,13 @@
  * log, and with one in a temporary directory (durability 'batch', an fsync
  * per batch). Redis is flushed between contenders, so each starts empty.
  * The end-to-end run also has Aedes' memory persistence, which writes
- * nothing anywhere: the ceiling of what any persistence can show there.
+ * nothing anywhere: the ceiling of what any persistence can show there. It
+ * runs in rounds (5 by default), the contenders' order reversed every other
+ * round, and shows medians: a ratio is taken within a round.
  *
  * Usage:
  *   npm run build && node --max-semi-space-size=64 dist/bench/aedes-persistence.js
- *     [--calls N] [--inflight N] [--subs K] [--messages N] [--only peer,ours,ours+log,memory] [--skip-calls] [--skip-e2e]
+ *     [--calls N] [--inflight N] [--subs K] [--messages N] [--rounds R] [--only peer,ours,ours+log,memory] [--skip-calls] [--skip-e2e]
  */
 import { Redis } from 'ioredis'
 import { startEmbeddedRedis } from '../src/redis/embedded.js'
@@ -24,7 +26,8 @@ import { runE2e } from './aedes/e2e.js'
 const CALLS = numberArg('calls', 20_000)
 const IN_FLIGHT = numberArg('inflight', 1000)
 const SUBS_PER_ENQUEUE = numberArg('subs', 1)
-const MESSAGES = numberArg('messages', 20_000)
+const MESSAGES = numberArg('messages', 40_000)
+const ROUNDS = numberArg('rounds', 5)
 const PUBLISHERS = 100
 const WINDOW = 10
 const PAYLOAD = payloadOf(32)
@@ -33,6 +36,24 @@ const TARGET_E2E = 1.5
 
 const OPS = ['storeRetained', 'outgoingEnqueueCombi', 'addSubscriptions', 'subscriptionsByTopic'] as const
 type Op = (typeof OPS)[number]
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** Each round's rate over the peer's in the same round. */
+function roundRatios(xs: readonly number[] | undefined, peer: readonly number[] | undefined): number[] {
+  if (xs === undefined || peer === undefined) return []
+  return xs.flatMap((x, i) => (peer[i] ? [x / (peer[i] as number)] : []))
+}
+
+function fmtRatios(rs: readonly number[]): string {
+  if (rs.length === 0) return '-'
+  if (rs.length === 1) return `${(rs[0] as number).toFixed(2)}x`
+  return `${median(rs).toFixed(2)}x [${Math.min(...rs).toFixed(2)} - ${Math.max(...rs).toFixed(2)}]`
+}
 
 interface OpResult {
   readonly perSecond: number
@@ -159,23 +180,27 @@ async function main(): Promise<void> {
     if (!flag('skip-e2e')) {
       const rows: string[][] = []
       for (const offlineSubscriber of [false, true]) {
-        const acks = new Map<ContenderName, number>()
-        const handled = new Map<ContenderName, number>()
-        for (const c of chosen) {
-          await flushAll(redis.port)
-          const r = await runE2e(
-            c.make(),
-            { messages: MESSAGES, warmup: Math.min(5000, Math.ceil(MESSAGES / 4)), clients: PUBLISHERS, window: WINDOW, payloadBytes: 32, offlineSubscriber },
-            c.name === 'memory' ? null : () => queuedFor(redis.port, c.name, 'bench-offline-sub'),
-          )
-          c.cleanup()
-          acks.set(c.name, r.acksPerSecond)
-          handled.set(c.name, r.handledPerSecond)
-          if (r.queued !== null && r.queued !== r.messages) throw new Error(`${c.name}: ${r.queued} packets queued for the offline session, expected ${r.messages}`)
-          console.error(
-            `  e2e ${offlineSubscriber ? '+offline session ' : ''}${c.name}: ${fmtInt(r.acksPerSecond)} PUBACKs/s, ${fmtInt(r.handledPerSecond)} handled/s ` +
-              `(${r.messages} messages, last PUBACK ${Math.round(r.ackMs)} ms, all handled ${Math.round(r.handledMs)} ms)`,
-          )
+        // Rounds, the contenders' order reversed every other round: this machine's speed drifts over
+        // seconds, so a ratio is taken within a round (contenders a few seconds apart) and the median shown.
+        const acks = new Map<ContenderName, number[]>()
+        const handled = new Map<ContenderName, number[]>()
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const c of round % 2 === 0 ? chosen : [...chosen].reverse()) {
+            await flushAll(redis.port)
+            const r = await runE2e(
+              c.make(),
+              { messages: MESSAGES, warmup: Math.min(5000, Math.ceil(MESSAGES / 4)), clients: PUBLISHERS, window: WINDOW, payloadBytes: 32, offlineSubscriber },
+              c.name === 'memory' ? null : () => queuedFor(redis.port, c.name, 'bench-offline-sub'),
+            )
+            c.cleanup()
+            acks.set(c.name, [...(acks.get(c.name) ?? []), r.acksPerSecond])
+            handled.set(c.name, [...(handled.get(c.name) ?? []), r.handledPerSecond])
+            if (r.queued !== null && r.queued !== r.messages) throw new Error(`${c.name}: ${r.queued} packets queued for the offline session, expected ${r.messages}`)
+            console.error(
+              `  e2e round ${round + 1} ${offlineSubscriber ? '+offline session ' : ''}${c.name}: ${fmtInt(r.acksPerSecond)} PUBACKs/s, ${fmtInt(r.handledPerSecond)} handled/s ` +
+                `(${r.messages} messages, last PUBACK ${Math.round(r.ackMs)} ms, all handled ${Math.round(r.handledMs)} ms)`,
+            )
+          }
         }
         const run = offlineSubscriber ? 'every message queued for 1 offline session' : 'no offline sessions'
         for (const [clock, rates] of [['PUBACKs/s', acks], ['handled/s', handled]] as const) {
@@ -183,15 +208,17 @@ async function main(): Promise<void> {
           const o = rates.get('ours')
           const l = rates.get('ours+log')
           const m = rates.get('memory')
+          const mid = (xs: readonly number[] | undefined): string => (xs === undefined ? '-' : fmtInt(median(xs)))
+          const oRatio = roundRatios(o, pr)
           rows.push([
             run, clock,
-            pr === undefined ? '-' : fmtInt(pr), o === undefined ? '-' : fmtInt(o), fmtRatio(o, pr), l === undefined ? '-' : fmtInt(l), fmtRatio(l, pr),
-            pr !== undefined && o !== undefined ? (o / pr >= TARGET_E2E ? 'met' : 'not met') : '-',
-            m === undefined ? '-' : fmtInt(m), fmtRatio(m, pr),
+            mid(pr), mid(o), fmtRatios(oRatio), mid(l), fmtRatios(roundRatios(l, pr)),
+            oRatio.length > 0 ? (median(oRatio) >= TARGET_E2E ? 'met' : 'not met') : '-',
+            mid(m), fmtRatios(roundRatios(m, pr)),
           ])
         }
       }
-      console.log(`\nEnd to end: Aedes, ${PUBLISHERS} mqtt.js clients, ${MESSAGES} QoS 1 messages, ${WINDOW} in flight per client\n`)
+      console.log(`\nEnd to end: Aedes, ${PUBLISHERS} mqtt.js clients, ${MESSAGES} QoS 1 messages, ${WINDOW} in flight per client; ${ROUNDS} rounds, medians (ratios: median of the rounds' ratios, [lowest - highest])\n`)
       printTable(['run', 'rate', 'aedes-persistence-redis', 'ours, no log', 'ratio', "ours, log 'batch'", 'ratio', `target ${TARGET_E2E}x (no log)`, 'ceiling: memory persistence', 'ceiling ratio'], rows)
       console.log('\nThe ceiling is Aedes\' own memory persistence (nothing written anywhere): no persistence can make this broker and these clients go faster, so its ratio to the peer is the most any persistence can show here.')
     }
