@@ -2,9 +2,10 @@
  * createEngine: the pipeline from host reports to Redis.
  *
  *   host -> submit(raw) -> decodeInput (boundary) -> input$
- *        -> session actor of the input's client (decides, emits domain events; synchronous)
+ *        -> the inputs of one event-loop turn (inBursts) -> their session actors (decide, emit domain events; synchronous)
  *        -> groupCommit(append): the event log, when there is one (commit.ts)
- *        -> groupCommit(apply): project (pure) -> fold (command-plan) -> one MULTI/EXEC with the checkpoint, pre-encoded
+ *        -> parts of about 250 inputs (splitAppended)
+ *        -> groupCommit(apply, two in flight): project (pure) -> fold (command-plan) -> one MULTI/EXEC with the checkpoint, pre-encoded
  *        -> settle: the host's promise resolves, reactions run (lookups back to the host)
  *
  * Backpressure: at most `highWaterMark` accepted events are in flight (not yet
