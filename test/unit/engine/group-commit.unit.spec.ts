@@ -18,7 +18,7 @@ async function ticks(n = 20): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve()
 }
 
-function harness(maxBatch: number, retryDelayMs?: number) {
+function harness(maxBatch: number, retryDelayMs?: number, window?: number) {
   const source = new Subject<number>()
   const { calls, commit } = controlledCommit<number>()
   const out: Array<Committed<number, string>> = []
@@ -26,7 +26,7 @@ function harness(maxBatch: number, retryDelayMs?: number) {
   let completed = false
   let error: unknown
   const onRetry = (e: unknown, n: number): void => void retries.push([e, n])
-  const opts = retryDelayMs === undefined ? { maxBatch, onRetry } : { maxBatch, retryDelayMs, onRetry }
+  const opts = { maxBatch, onRetry, ...(retryDelayMs === undefined ? {} : { retryDelayMs }), ...(window === undefined ? {} : { window }) }
   source.pipe(groupCommit(commit, opts)).subscribe({
     next: (c) => out.push(c),
     error: (e: unknown) => (error = e),
@@ -210,15 +210,8 @@ describe('groupCommit guards', () => {
 })
 
 describe('groupCommit with a window of batches in flight', () => {
-  // maxBatch 2: a batch of two is full, so it may start beside one in flight.
-  function windowed(window: number, maxBatch = 2) {
-    const source = new Subject<number>()
-    const { calls, commit } = controlledCommit<number>()
-    const out: Array<Committed<number, string>> = []
-    const retries: Array<[unknown, number]> = []
-    source.pipe(groupCommit(commit, { maxBatch, window, retryDelayMs: 5, onRetry: (e, n) => void retries.push([e, n]) })).subscribe({ next: (c) => out.push(c) })
-    return { source, calls, out, retries }
-  }
+  // A window of 2; maxBatch 2: a batch of two is full, so it may start beside one in flight.
+  const windowed = (window: number, maxBatch = 2) => harness(maxBatch, 5, window)
 
   it('sends the next batch while one is in flight, and emits them in order whichever finishes first (a batch holds its place until emitted)', async () => {
     const h = windowed(2)
