@@ -9,16 +9,17 @@
  * The end-to-end run also has Aedes' memory persistence, which writes
  * nothing anywhere: the ceiling of what any persistence can show there. It
  * runs in rounds (5 by default), the contenders' order reversed every other
- * round, and shows medians: a ratio is taken within a round.
+ * round, and shows medians: a ratio is taken within a round. The per-call
+ * runs go in rounds the same way (3 by default).
  *
  * Usage:
  *   npm run build && node --max-semi-space-size=64 dist/bench/aedes-persistence.js
- *     [--calls N] [--inflight N] [--subs K] [--messages N] [--rounds R] [--only peer,ours,ours+log,memory] [--skip-calls] [--skip-e2e]
+ *     [--calls N] [--inflight N] [--subs K] [--messages N] [--rounds R] [--call-rounds R] [--only peer,ours,ours+log,memory] [--skip-calls] [--skip-e2e]
  */
 import { Redis } from 'ioredis'
 import { startEmbeddedRedis } from '../src/redis/embedded.js'
 import {
-  contenders, fakeBroker, flag, flushAll, fmtInt, fmtRatio, inFlight, numberArg, OURS_PREFIX, payloadOf, PEER_DB, printTable, selected,
+  contenders, fakeBroker, flag, flushAll, fmtInt, inFlight, numberArg, OURS_PREFIX, payloadOf, PEER_DB, printTable, selected,
   type BenchPersistence, type BenchSub, type Contender, type ContenderName,
 } from './aedes/common.js'
 import { runE2e } from './aedes/e2e.js'
@@ -28,6 +29,7 @@ const IN_FLIGHT = numberArg('inflight', 1000)
 const SUBS_PER_ENQUEUE = numberArg('subs', 1)
 const MESSAGES = numberArg('messages', 40_000)
 const ROUNDS = numberArg('rounds', 5)
+const CALL_ROUNDS = numberArg('call-rounds', 3)
 const PUBLISHERS = 100
 const WINDOW = 10
 const PAYLOAD = payloadOf(32)
@@ -146,33 +148,37 @@ async function main(): Promise<void> {
     // Aedes' memory persistence is the end-to-end run's ceiling only: its calls write nothing anywhere.
     const callers = chosen.filter((c) => c.name !== 'memory')
     if (!flag('skip-calls')) {
-      const results = new Map<ContenderName, Map<Op, OpResult>>()
-      for (const c of callers) {
-        await flushAll(redis.port)
-        results.set(c.name, await runCalls(c, admin))
-        c.cleanup()
+      // Rounds, as for the end-to-end run below: each round's ratio, the median shown.
+      const rounds = new Map<ContenderName, Array<Map<Op, OpResult>>>()
+      for (let round = 0; round < CALL_ROUNDS; round++) {
+        for (const c of round % 2 === 0 ? callers : [...callers].reverse()) {
+          await flushAll(redis.port)
+          rounds.set(c.name, [...(rounds.get(c.name) ?? []), await runCalls(c, admin)])
+          c.cleanup()
+        }
       }
-      const peer = results.get('peer')
-      const ours = results.get('ours')
-      const logged = results.get('ours+log')
-      console.log('\nPersistence calls (calls/s)\n')
+      const ratesOf = (name: ContenderName, op: Op): number[] | undefined => rounds.get(name)?.map((r) => r.get(op)?.perSecond ?? 0)
+      const mid = (xs: readonly number[] | undefined): string => (xs === undefined ? '-' : fmtInt(median(xs)))
+      console.log(`\nPersistence calls (calls/s; ${CALL_ROUNDS} rounds, medians; ratios: median of the rounds' ratios, [lowest - highest])\n`)
       printTable(
         ['operation', 'aedes-persistence-redis', 'ours, no log', 'ratio', "ours, log 'batch'", 'ratio', `target ${TARGET_CALLS}x (no log)`],
         OPS.map((op) => {
-          const pr = peer?.get(op)?.perSecond
-          const o = ours?.get(op)?.perSecond
-          const l = logged?.get(op)?.perSecond
-          const met = pr !== undefined && o !== undefined ? (o / pr >= TARGET_CALLS ? 'met' : 'not met') : '-'
-          return [op, pr === undefined ? '-' : fmtInt(pr), o === undefined ? '-' : fmtInt(o), fmtRatio(o, pr), l === undefined ? '-' : fmtInt(l), fmtRatio(l, pr), met]
+          const pr = ratesOf('peer', op)
+          const o = ratesOf('ours', op)
+          const l = ratesOf('ours+log', op)
+          const ratios = roundRatios(o, pr)
+          const met = ratios.length > 0 ? (median(ratios) >= TARGET_CALLS ? 'met' : 'not met') : '-'
+          return [op, mid(pr), mid(o), fmtRatios(ratios), mid(l), fmtRatios(roundRatios(l, pr)), met]
         }),
       )
-      console.log('\nRedis side per call: commands executed (a Lua script\'s own included), main-thread CPU microseconds\n')
+      console.log('\nRedis side per call (medians): commands executed (a Lua script\'s own included), main-thread CPU microseconds\n')
+      const perCall = (name: ContenderName, op: Op, pick: (r: OpResult) => number): string => median(rounds.get(name)?.map((r) => { const x = r.get(op); return x ? pick(x) : 0 }) ?? [0]).toFixed(1)
       printTable(
         ['operation', ...callers.map((c) => `${c.label}: cmds`), ...callers.map((c) => `${c.label}: us`)],
         OPS.map((op) => [
           op,
-          ...callers.map((c) => (results.get(c.name)?.get(op)?.commandsPerCall ?? 0).toFixed(1)),
-          ...callers.map((c) => (results.get(c.name)?.get(op)?.redisUsPerCall ?? 0).toFixed(1)),
+          ...callers.map((c) => perCall(c.name, op, (r) => r.commandsPerCall)),
+          ...callers.map((c) => perCall(c.name, op, (r) => r.redisUsPerCall)),
         ]),
       )
     }
