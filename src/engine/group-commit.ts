@@ -60,7 +60,6 @@ export function groupCommit<T, R>(commit: (batch: readonly T[]) => Promise<R>, o
   return (source) =>
     new Observable<Committed<T, R>>((subscriber) => {
       let pending: T[] = []
-      let pendingWeight = 0
       /** In the order they were taken; the first is the oldest not yet emitted. */
       const flights: Array<Flight<T, R>> = []
       let failed = false
@@ -153,8 +152,7 @@ export function groupCommit<T, R>(commit: (batch: readonly T[]) => Promise<R>, o
         return { n, w }
       }
 
-      const take = (n: number, w: number): T[] => {
-        pendingWeight -= w
+      const take = (n: number): T[] => {
         if (n === pending.length) {
           const all = pending
           pending = []
@@ -172,7 +170,7 @@ export function groupCommit<T, R>(commit: (batch: readonly T[]) => Promise<R>, o
           const { n, w } = measure()
           // Beside a batch in flight, only a full one: the rest of what waits would not fit in it.
           if (flights.length > 0 && n === pending.length && w < maxWeight && n < opts.maxBatch) break
-          start(take(n, w))
+          start(take(n))
         }
         if (sourceDone && pending.length === 0 && flights.length === 0) subscriber.complete()
       }
@@ -188,7 +186,6 @@ export function groupCommit<T, R>(commit: (batch: readonly T[]) => Promise<R>, o
       const sub = source.subscribe({
         next: (item) => {
           pending.push(item)
-          pendingWeight += weigh(item)
           schedule()
         },
         error: (err: unknown) => subscriber.error(err),
