@@ -11,11 +11,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import mqtt, { type MqttClient } from 'mqtt'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/redis/embedded.js'
 import { useRedis } from '../support/redis.js'
+import { mqttClients } from '../support/mqtt-clients.js'
 import { eventually, startServe, type Served } from '../support/serve.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -29,14 +29,8 @@ let served: Served
 let http = 0
 let context: BrowserContext
 let profile = ''
-const clients: MqttClient[] = []
-
-async function connect(clientId: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${served.port}`, { clientId, reconnectPeriod: 0, ...opts })
-  c.on('error', () => undefined)
-  clients.push(c)
-  return c
-}
+const mq = mqttClients(() => served.port)
+const connect = mq.connect
 
 /** A reading a little off the device's own base, so the tiles differ. */
 function reading(i: number, round: number): number {
@@ -57,7 +51,7 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  for (const c of clients) c.end(true)
+  mq.endAll()
   await context?.close()
   await served?.stop()
   if (profile) rmSync(profile, { recursive: true, force: true })

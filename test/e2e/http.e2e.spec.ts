@@ -4,13 +4,13 @@
  * same keys); /events streams snapshots; `--http 0` turns it off; without
  * --http a taken 8080 falls back to a free port, said in one log line.
  */
-import mqtt, { type MqttClient } from 'mqtt'
 import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/redis/embedded.js'
 import type { Snapshot } from '../../src/http/snapshot.js'
 import { useRedis } from '../support/redis.js'
+import { mqttClients } from '../support/mqtt-clients.js'
 import { eventually, startServe, type Served } from '../support/serve.js'
 
 const STATISTICS = fileURLToPath(new URL('../../examples/statistics.conf', import.meta.url))
@@ -18,14 +18,8 @@ const NODE = 'http-node'
 const redis = useRedis()
 let served: Served
 let http = 0
-const clients: MqttClient[] = []
-
-async function connect(clientId: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${served.port}`, { clientId, reconnectPeriod: 0, ...opts })
-  c.on('error', () => undefined)
-  clients.push(c)
-  return c
-}
+const mq = mqttClients(() => served.port)
+const connect = mq.connect
 
 async function get(path: string, port = http): Promise<{ status: number; type: string; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`)
@@ -60,7 +54,7 @@ beforeAll(async () => {
   served = await startServe(['--redis', redis.url, '--node', NODE, '--config', STATISTICS, '--http', String(http), '--max-payload', '64'])
 })
 afterAll(async () => {
-  for (const c of clients) c.end(true)
+  mq.endAll()
   await served?.stop()
 })
 
